@@ -1,0 +1,3 @@
+"""stratatest: infrastructure tests and compliance evidence, layer by layer (static → plan → emulator → cluster → sandbox)."""
+
+__version__ = "0.1.0"

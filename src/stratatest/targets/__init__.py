@@ -1,0 +1,21 @@
+"""Targets: where Terraform applies and boto3 reads back. Select one with `--target NAME`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from stratatest.errors import ConfigError
+from stratatest.targets.base import ProviderSettings, Target
+
+__all__ = ["TARGET_NAMES", "ProviderSettings", "Target", "make_target"]
+
+TARGET_NAMES = ("moto",)
+
+
+def make_target(name: str, *, workdir: Path, region: str = "us-east-1", port: int | None = None) -> Target:
+    """Build (not start) the named target; unknown names are a clear error."""
+    if name == "moto":
+        from stratatest.targets.moto import MotoTarget
+
+        return MotoTarget(region=region, port=port, workdir=workdir)
+    raise ConfigError(f"unknown target {name!r}", hint=f"choose one of: {', '.join(TARGET_NAMES)}")
