@@ -8,6 +8,7 @@ a target that cannot assess something says so through `gaps`, and the test is sk
 from __future__ import annotations
 
 import abc
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -51,11 +52,19 @@ class Target(abc.ABC):
     def client(self, service: str) -> Any:
         """A boto3 client for `service` bound to this target."""
 
+    def failure_watch(self) -> Callable[[], str | None] | None:
+        """A check the harness polls while terraform runs: a reason to stop it early, or None.
+
+        Emulators use it to fail fast on actions they do not implement, instead of waiting out the
+        provider's retries.
+        """
+        return None
+
     def gaps(self) -> dict[str, str]:
         """Known things this target cannot assess, by gap id → reason (shown as the skip reason)."""
         return {}
 
-    def describe(self) -> dict[str, str]:
+    def describe(self) -> dict[str, Any]:
         """Facts for the results record (name, endpoint, version); no secrets."""
         return {"name": self.name, "region": self.region}
 

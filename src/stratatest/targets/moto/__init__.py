@@ -1,0 +1,376 @@
+"""The embedded target: a moto server the suite starts itself, on 127.0.0.1, over HTTPS.
+
+moto runs as a separate process (see `server.py`) with two listeners sharing one set of backends: HTTPS for
+Terraform and boto3, plain HTTP only so tests can show that a TLS-only policy really denies. Documented
+corrections of moto gaps are applied inside that process (see `corrections/`).
+
+Environment: the harness builds terraform's environment from `os.environ` minus every `AWS_*` variable, plus
+`env()`. Setting `AWS_PROFILE=""` instead would not do: the provider treats an empty profile as a name.
+"""
+
+from __future__ import annotations
+
+import atexit
+import contextlib
+import json
+import os
+import signal
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from stratatest.errors import TargetError
+from stratatest.targets.base import ProviderSettings, Target
+from stratatest.targets.moto import corrections as _corrections
+from stratatest.targets.moto.tls import ensure_certificate
+
+__all__ = ["KNOWN_GAPS", "MotoTarget"]
+
+HOST = "127.0.0.1"
+#: Dummy credentials: moto accepts any; these can never be mistaken for real ones.
+ACCESS_KEY = "testing"
+SECRET_KEY = "testing"
+READY_TIMEOUT_S = 30.0
+STOP_TIMEOUT_S = 10.0
+
+#: Known moto 5.2.5 gaps no correction covers yet, by gap id → reason (docs/emulator-gaps.md).
+KNOWN_GAPS: dict[str, str] = {
+    "eks_addon": "moto 5.2.5 has no EKS add-on API (aws_eks_addon fails with a 404 HTML page)",
+    "eks_update": "moto 5.2.5 answers EKS cluster/node-group updates without an update object and lacks "
+    "DescribeUpdate, so updating them in place crashes the provider",
+    "eks_node_group_drift": "moto 5.2.5 invents remoteAccess and drops updateConfig on EKS node groups, "
+    "so every plan replaces them",
+    "launch_template_drift": "moto 5.2.5 copies a launch template's own tags into tag_specifications, so "
+    "every plan shows drift",
+    "db_parameter_group_drift": "moto 5.2.5 returns DB parameters without Source=user, so the provider "
+    "re-adds them on every plan",
+    "s3_bucket_level_policy": "moto 5.2.5 evaluates bucket policies only on object requests, not on "
+    "bucket-level ones such as ListObjects",
+}
+
+
+class MotoTarget(Target):
+    """moto in a child process on two free 127.0.0.1 ports, with a self-signed certificate."""
+
+    name = "moto"
+
+    def __init__(
+        self,
+        region: str = "us-east-1",
+        port: int | None = None,
+        *,
+        workdir: Path,
+        corrections: str = "all",
+        endpoint: str | None = None,
+        ca_bundle: Path | None = None,
+    ) -> None:
+        """`endpoint` (+ `ca_bundle`) attaches to a moto server someone else runs instead of starting one."""
+        super().__init__(region)
+        self.attach_to = endpoint.rstrip("/") if endpoint else None
+        self.port = port
+        self.workdir = Path(workdir)
+        self.corrections = _corrections.select(corrections)  # unknown names fail here, before any start
+        self._corrections_spec = ",".join(c.name for c in self.corrections) or "none"
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._rundir: Path | None = None
+        self._cert: Path | None = Path(ca_bundle) if ca_bundle else None
+        self._https_port: int | None = None
+        self._http_port: int | None = None
+        self.exit_code: int | None = None  # the server's exit status after stop(); 0 means a clean exit
+
+    # -- lifecycle ---------------------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start the server process and wait until it answers over HTTPS; idempotent."""
+        if self._proc is not None and self._proc.poll() is None:
+            return
+        if self.attach_to:
+            self._attach()
+            return
+        if self.port is not None:
+            _require_free(self.port)
+        self.workdir.mkdir(parents=True, exist_ok=True)
+        self._cert, key = ensure_certificate(self.workdir / "tls")
+        self._rundir = Path(tempfile.mkdtemp(prefix="moto-", dir=self.workdir))
+        ready_file = self._rundir / "ready.json"
+        command = [
+            sys.executable,
+            "-m",
+            "stratatest.targets.moto.server",
+            f"--host={HOST}",
+            f"--https-port={self.port or 0}",
+            "--http-port=0",
+            f"--cert={self._cert}",
+            f"--key={key}",
+            f"--corrections={self._corrections_spec}",
+            f"--ready-file={ready_file}",
+            f"--events-file={self.events_file}",
+            f"--parent-pid={os.getpid()}",
+        ]
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MOTO_"))}
+        env["PYTHONUNBUFFERED"] = "1"
+        with self.log_file.open("wb") as log:
+            self._proc = subprocess.Popen(
+                command,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                env=env,
+                cwd=self._rundir,
+                start_new_session=True,  # a Ctrl-C to pytest's process group must not kill the emulator
+            )
+        atexit.register(self.stop)
+        try:
+            ready = self._wait_ready(ready_file)
+            self._https_port, self._http_port = int(ready["https_port"]), int(ready["http_port"])
+            self._check_https()
+        except BaseException:
+            self.stop()
+            raise
+
+    def _attach(self) -> None:
+        from urllib.parse import urlsplit
+
+        url = urlsplit(self.attach_to)
+        if url.scheme != "https" or url.hostname not in (HOST, "localhost") or not url.port:
+            raise TargetError(f"moto: cannot attach to {self.attach_to}", hint=f"give https://{HOST}:PORT")
+        if self._cert is None:
+            raise TargetError("moto: attaching needs the server's certificate", hint="pass --moto-ca-bundle")
+        self._https_port = url.port
+        self._check_https()
+
+    def stop(self) -> None:
+        """SIGTERM, then SIGKILL if it lingers; idempotent and safe after a failed start."""
+        atexit.unregister(self.stop)
+        proc, self._proc = self._proc, None
+        if proc is None:
+            return
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(STOP_TIMEOUT_S)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait(STOP_TIMEOUT_S)
+        self.exit_code = proc.returncode
+
+    @property
+    def running(self) -> bool:
+        return self._proc is not None and self._proc.poll() is None
+
+    @property
+    def pid(self) -> int | None:
+        return self._proc.pid if self._proc is not None else None
+
+    def _wait_ready(self, ready_file: Path) -> dict[str, Any]:
+        deadline = time.monotonic() + READY_TIMEOUT_S
+        assert self._proc is not None
+        while time.monotonic() < deadline:
+            if ready_file.exists():
+                return json.loads(ready_file.read_text(encoding="utf-8"))
+            code = self._proc.poll()
+            if code is not None:
+                if self.port is not None and "already in use" in self._log_tail():
+                    raise _port_in_use(self.port)
+                raise TargetError(f"moto: the server exited with code {code}: {self._log_tail()}")
+            time.sleep(0.05)
+        raise TargetError(
+            f"moto: the server did not become ready within {READY_TIMEOUT_S:.0f} s: {self._log_tail()}",
+            hint=f"full log: {self.log_file}",
+        )
+
+    def _check_https(self) -> None:
+        context = ssl.create_default_context(cafile=str(self._cert))
+        try:
+            with urllib.request.urlopen(f"{self.endpoint_url}/moto-api/", context=context, timeout=10):
+                pass
+        except (OSError, urllib.error.URLError) as err:
+            raise TargetError(f"moto: the HTTPS endpoint {self.endpoint_url} does not answer: {err}") from err
+
+    def _log_tail(self, lines: int = 8) -> str:
+        try:
+            text = self.log_file.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            return "(no server log)"
+        return " | ".join(line.strip() for line in text.strip().splitlines()[-lines:]) or "(empty server log)"
+
+    # -- where things are --------------------------------------------------------------------------------
+
+    @property
+    def endpoint_url(self) -> str:
+        """The HTTPS endpoint every service is reached at."""
+        return f"https://{HOST}:{self._require_started(self._https_port)}"
+
+    @property
+    def http_endpoint_url(self) -> str:
+        """The plain-HTTP listener; only for showing that TLS-only policies deny it."""
+        return f"http://{HOST}:{self._require_started(self._http_port)}"
+
+    @property
+    def ca_bundle(self) -> Path:
+        """The self-signed certificate, usable as the CA bundle."""
+        return self._require_started(self._cert)
+
+    @property
+    def log_file(self) -> Path:
+        return self._require_started(self._rundir) / "server.log"
+
+    @property
+    def events_file(self) -> Path:
+        """JSON lines, one per 5xx answer (see server.py)."""
+        return self._require_started(self._rundir) / "events.jsonl"
+
+    def _require_started(self, value: Any) -> Any:
+        if value is None:
+            raise TargetError("moto: the target is not started", hint="call start() first")
+        return value
+
+    # -- Target interface --------------------------------------------------------------------------------
+
+    def env(self) -> dict[str, str]:
+        """Dummy credentials, region, CA bundle; terraform's env is os.environ minus AWS_* plus this."""
+        return {
+            "AWS_ACCESS_KEY_ID": ACCESS_KEY,
+            "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_REGION": self.region,
+            "AWS_CA_BUNDLE": str(self.ca_bundle),
+            "AWS_ENDPOINT_URL": self.endpoint_url,  # anything not configured explicitly still lands here
+            "AWS_EC2_METADATA_DISABLED": "true",
+        }
+
+    def provider_settings(self) -> ProviderSettings:
+        return ProviderSettings(
+            region=self.region,
+            endpoint_url=self.endpoint_url,
+            attributes={
+                "access_key": ACCESS_KEY,
+                "secret_key": SECRET_KEY,
+                "skip_credentials_validation": True,
+                "skip_requesting_account_id": True,
+                "skip_metadata_api_check": True,
+                "s3_use_path_style": True,
+                "custom_ca_bundle": str(self.ca_bundle),
+            },
+        )
+
+    def client(self, service: str, *, max_attempts: int = 3) -> Any:
+        """A boto3 client on the HTTPS listener, verifying the emulator's certificate."""
+        return self._client(service, self.endpoint_url, str(self.ca_bundle), max_attempts)
+
+    def http_client(self, service: str, *, max_attempts: int = 3) -> Any:
+        """A boto3 client on the plain-HTTP listener (aws:SecureTransport is false there)."""
+        return self._client(service, self.http_endpoint_url, False, max_attempts)
+
+    def _client(self, service: str, endpoint: str, verify: str | bool, max_attempts: int) -> Any:
+        import boto3
+        import botocore.session
+        from botocore.config import Config
+
+        # A bare botocore session ignores AWS_PROFILE & co. from the caller's environment.
+        core = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
+        session = boto3.session.Session(
+            aws_access_key_id=ACCESS_KEY,
+            aws_secret_access_key=SECRET_KEY,
+            region_name=self.region,
+            botocore_session=core,
+        )
+        config = Config(
+            s3={"addressing_style": "path"},
+            retries={"mode": "standard", "max_attempts": max_attempts},
+            connect_timeout=5,
+            read_timeout=60,
+        )
+        return session.client(service, endpoint_url=endpoint, verify=verify, config=config)
+
+    def gaps(self) -> dict[str, str]:
+        """Uncorrected known gaps, plus the gaps of corrections switched off for this run."""
+        selected = {c.name for c in self.corrections}
+        off = {c.name: f"uncorrected: {c.gap}" for c in _corrections.CORRECTIONS if c.name not in selected}
+        return {**KNOWN_GAPS, **off}
+
+    def failure_watch(self) -> Callable[[], str | None] | None:
+        """Stop terraform at moto's first crash or NotImplemented answer (the provider would retry for minutes).
+
+        An event with an `error` is a Python exception inside moto, never a transient condition.
+        """
+        if self.attach_to:
+            return None  # another process's server: its events file is not ours to read
+        offset = self.events_offset()
+
+        def check() -> str | None:
+            nonlocal offset
+            events, offset = self.events_since(offset)
+            for event in events:
+                if event.get("error"):
+                    action = event.get("action") or f"{event.get('method')} {event.get('path')}"
+                    service = event.get("service") or "?"
+                    return f"moto failed {service} {action} with HTTP {event.get('status')}: {event['error']}"
+            return None
+
+        return check
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "region": self.region,
+            "moto_version": version("moto"),
+            "endpoint": self.endpoint_url if self._https_port else None,
+            "corrections": [c.name for c in self.corrections],
+        }
+
+    # -- helpers for the harness and tests ---------------------------------------------------------------
+
+    def events_since(self, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+        """5xx events appended after byte `offset`, and the offset to pass next time (whole lines only)."""
+        try:
+            with self.events_file.open("rb") as fh:
+                fh.seek(offset)
+                data = fh.read()
+        except FileNotFoundError:
+            return [], offset
+        complete = data[: data.rfind(b"\n") + 1]
+        events = [json.loads(line) for line in complete.splitlines() if line.strip()]
+        return events, offset + len(complete)
+
+    def events_offset(self) -> int:
+        """The current end of the events file: remember it before a command, read from it after."""
+        try:
+            return self.events_file.stat().st_size
+        except FileNotFoundError:
+            return 0
+
+    def reset(self) -> None:
+        """Empty every moto backend (POST /moto-api/reset), keeping the server and its corrections."""
+        context = ssl.create_default_context(cafile=str(self.ca_bundle))
+        request = urllib.request.Request(f"{self.endpoint_url}/moto-api/reset", method="POST", data=b"")
+        try:
+            with urllib.request.urlopen(request, context=context, timeout=30):
+                pass
+        except (OSError, urllib.error.URLError) as err:
+            raise TargetError(f"moto: reset failed: {err}") from err
+
+
+def _port_in_use(port: int) -> TargetError:
+    return TargetError(
+        f"moto: port {HOST}:{port} is already in use — choose another with --moto-port, or omit it to pick a free one"
+    )
+
+
+def _require_free(port: int) -> None:
+    """Fail with one clear line before spawning anything when the requested port is taken."""
+    with contextlib.closing(socket.socket(socket.AF_INET, socket.SOCK_STREAM)) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((HOST, port))
+        except OSError:
+            raise _port_in_use(port) from None

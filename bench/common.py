@@ -1,0 +1,200 @@
+"""Shared pieces of the benchmarks: the module, timing, raw terraform calls, scratch state, the table.
+
+Every benchmark compares the harness with the raw CLI doing the same job in the same run, so machine noise
+hits both sides alike; only the ratio of medians is reported, never an absolute threshold.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from stratatest.targets.moto import MotoTarget
+from stratatest.terraform.harness import VARS_FILE, Workspace
+from stratatest.toolchain import Toolchain, toolchain
+
+REPO = Path(__file__).resolve().parents[1]
+MODULE = REPO / "terraform" / "modules" / "state-backend"
+#: Settings that let an applied copy be destroyed at once (the defaults protect real state buckets).
+APPLY_VARS: dict[str, Any] = {
+    "force_destroy": True,
+    "deletion_protection_enabled": False,
+    "kms_deletion_window_in_days": 7,
+}
+PROVIDER_FILE = "stratatest_provider.tf"
+#: What the raw side's working copy must not inherit from the module folder.
+NOT_MODULE = shutil.ignore_patterns(
+    ".terraform", ".terraform.lock.hcl", "*.tfstate*", "*.tfplan", "inventory"
+)
+
+
+class BenchError(RuntimeError):
+    """A side failed to do its job; a timing of a failed run would mean nothing."""
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One printed line: median harness time against median raw time, and the target for the ratio."""
+
+    key: str
+    label: str
+    harness: list[float]
+    raw: list[float]
+    target: float | None  # None: an informational baseline, no target
+
+    @property
+    def ratio(self) -> float:
+        return statistics.median(self.harness) / statistics.median(self.raw)
+
+    def line(self) -> str:
+        verdict = "informational" if self.target is None else f"target <= {self.target:g}"
+        if self.target is not None:
+            verdict += ", met" if self.ratio <= self.target else ", MISSED"
+        return (
+            f"{self.key} {self.label}   harness {statistics.median(self.harness):.2f} s  "
+            f"raw {statistics.median(self.raw):.2f} s  ratio {self.ratio:.2f}  ({verdict})"
+        )
+
+
+def say(message: str) -> None:
+    """Progress as it happens: a P3 round takes minutes, silence would look like a hang."""
+    print(message, flush=True)
+
+
+def timed(action: Callable[[], object]) -> float:
+    start = time.perf_counter()
+    action()
+    return time.perf_counter() - start
+
+
+def interleave(sides: Sequence[tuple[str, Callable[[int], float]]], repeat: int) -> dict[str, list[float]]:
+    """Run the sides A B A B …, so drift in machine load spreads over both; each side times itself.
+
+    A side does its own untimed setup and cleanup and returns only the seconds of the measured work.
+    """
+    samples: dict[str, list[float]] = {name: [] for name, _ in sides}
+    for index in range(repeat):
+        for name, side in sides:
+            seconds = side(index)
+            samples[name].append(seconds)
+            say(f"    round {index + 1}/{repeat}  {name:<24} {seconds:7.2f} s")
+    return samples
+
+
+def resolved_toolchain() -> Toolchain:
+    """Resolve terraform, the CLI config and the plugin cache before any scratch cache is set.
+
+    toolchain() is cached per process, so later STRATATEST_CACHE_DIR changes move only the init cache,
+    shared lock file and endpoint list, never the plugin cache: providers stay warm for both sides.
+    """
+    return toolchain()
+
+
+def terraform_env(chain: Toolchain, target: MotoTarget) -> dict[str, str]:
+    """The environment the harness's runner gives terraform (os.environ minus AWS_*/TF_*, plus ours)."""
+    inherited = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))}
+    return inherited | chain.env() | target.env()
+
+
+def raw_terraform(
+    chain: Toolchain, cwd: Path, env: dict[str, str], *args: str, expect: tuple[int, ...] = (0,)
+) -> None:
+    """One plain terraform call, output captured like the harness captures it, nothing else around it."""
+    proc = subprocess.run(
+        [chain.terraform.path or "terraform", *args],
+        cwd=cwd,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if proc.returncode not in expect:
+        tail = (proc.stderr or proc.stdout).strip().splitlines()[-8:]
+        raise BenchError(f"raw `terraform {' '.join(args)}` exited {proc.returncode} in {cwd}: {tail}")
+
+
+def raw_copy(
+    dest: Path, settings_from: Workspace | None = None, variables: dict[str, Any] | None = None
+) -> Path:
+    """A plain copy of the module folder, optionally with a harness workspace's provider file and tfvars.
+
+    Taking the provider file from a harness workspace keeps the raw side on the very same endpoints, CA
+    bundle and default tags; `variables` replaces the tfvars (e.g. another bucket name per sample).
+    """
+    shutil.copytree(MODULE, dest, ignore=NOT_MODULE)
+    if settings_from is not None:
+        shutil.copy2(settings_from.path / PROVIDER_FILE, dest / PROVIDER_FILE)
+        shutil.copy2(settings_from.path / VARS_FILE, dest / VARS_FILE)
+    if variables is not None:
+        (dest / VARS_FILE).write_text(json.dumps(variables, indent=2))
+    return dest
+
+
+def run_id(tag: str) -> str:
+    return f"bench-{tag}-{uuid.uuid4().hex[:8]}"
+
+
+@contextmanager
+def bench_root(tag: str) -> Iterator[Path]:
+    """One temp folder per benchmark holding everything it creates; removed whatever happens."""
+    root = Path(tempfile.mkdtemp(prefix=f"stratatest-bench-{tag}-"))
+    try:
+        yield root
+    finally:
+        shutil.rmtree(root, ignore_errors=True)
+
+
+@contextmanager
+def scratch_cache(root: Path) -> Iterator[Path]:
+    """A fresh STRATATEST_CACHE_DIR (init cache, shared lock file, endpoint list), restored afterwards."""
+    resolved_toolchain()
+    previous = os.environ.get("STRATATEST_CACHE_DIR")
+    path = root / "cache"
+    path.mkdir()
+    os.environ["STRATATEST_CACHE_DIR"] = str(path)
+    try:
+        yield path
+    finally:
+        if previous is None:
+            os.environ.pop("STRATATEST_CACHE_DIR", None)
+        else:
+            os.environ["STRATATEST_CACHE_DIR"] = previous
+
+
+@contextmanager
+def moto(root: Path) -> Iterator[MotoTarget]:
+    """A moto server of the benchmark's own, stopped at the end."""
+    target = MotoTarget(workdir=root / "moto")
+    target.start()
+    try:
+        yield target
+    finally:
+        target.stop()
+
+
+def shared_dir(root: Path, name: str) -> Path:
+    """A fresh Harness shared folder: its plans/ cache must never serve an earlier sample's plan."""
+    path = root / name
+    path.mkdir()
+    return path
+
+
+def setup_line(chain: Toolchain) -> str:
+    return (
+        f"terraform {chain.terraform.version} ({chain.terraform.path}); "
+        f"providers from {chain.provider_source}\n"
+        f"both sides use toolchain().env(): TF_CLI_CONFIG_FILE={chain.cli_config} "
+        f"(plugin cache {chain.plugin_cache}, warm); {os.cpu_count()} CPUs"
+    )

@@ -1,0 +1,96 @@
+"""P1: preparing eight isolated working copies through the harness vs one raw `terraform init`.
+
+The harness promises that isolation (one folder per test) costs about one init per module content, not one
+per copy. The harness side starts each sample with that module's init cache cleared, so it pays the cold
+first init and then seeds seven copies from the cache; the raw side inits one fresh copy of the module.
+"""
+
+from __future__ import annotations
+
+import shutil
+
+from common import (
+    APPLY_VARS,
+    MODULE,
+    Comparison,
+    bench_root,
+    interleave,
+    moto,
+    raw_copy,
+    raw_terraform,
+    run_id,
+    say,
+    scratch_cache,
+    shared_dir,
+    terraform_env,
+    timed,
+)
+
+from stratatest.terraform import workdir as wd
+from stratatest.terraform.harness import Harness
+from stratatest.toolchain import Toolchain
+
+COPIES = 8
+VARIABLES = {"bucket_name": "bench-p1-bucket", **APPLY_VARS}
+
+
+def run(chain: Toolchain, repeat: int) -> list[Comparison]:
+    say(
+        f"P1 init: {COPIES} harness working copies (cold init cache) vs 1 raw `terraform init -backend=false`"
+    )
+    with bench_root("p1") as root, moto(root) as target, scratch_cache(root):
+        harness = Harness(chain, target, run_id("p1"), shared_dir(root, "shared"))
+        env = terraform_env(chain, target)
+        digest = wd.content_hash(MODULE)
+        # Untimed: the first init on a fresh cache writes the shared lock file and the endpoint list, as on
+        # any machine that has run the suite once; the samples then measure a module's first init.
+        harness.workspace(MODULE, VARIABLES).remove()
+
+        def harness_side(index: int) -> float:
+            shutil.rmtree(wd.init_cache_dir(digest), ignore_errors=True)
+            copies = []
+            seconds = timed(
+                lambda: copies.extend(harness.workspace(MODULE, VARIABLES) for _ in range(COPIES))
+            )
+            for ws in copies:
+                ws.remove()
+            return seconds
+
+        def raw_side(index: int, *, with_lock: bool) -> float:
+            copy = raw_copy(root / f"raw-{'lock' if with_lock else 'plain'}-{index}")
+            if with_lock:
+                shutil.copy2(wd.shared_lock_file(), copy / wd.LOCK_FILE)
+            try:
+                return timed(
+                    lambda: raw_terraform(chain, copy, env, "init", "-input=false", "-backend=false")
+                )
+            finally:
+                shutil.rmtree(copy, ignore_errors=True)
+
+        try:
+            samples = interleave(
+                [
+                    ("harness", harness_side),
+                    ("raw init", lambda i: raw_side(i, with_lock=False)),
+                    ("raw init + lock file", lambda i: raw_side(i, with_lock=True)),
+                ],
+                repeat,
+            )
+        finally:
+            harness.close()
+    return [
+        Comparison(
+            "P1",
+            f"init: {COPIES} isolated working copies via harness vs 1 raw `terraform init`",
+            samples["harness"],
+            samples["raw init"],
+            1.3,
+        ),
+        Comparison(
+            "P1b",
+            f"init: {COPIES} copies via harness vs 1 raw `terraform init` with the lock file",
+            samples["harness"],
+            samples["raw init + lock file"],
+            None,
+        ),
+    ]

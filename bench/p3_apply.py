@@ -1,0 +1,106 @@
+"""P3: apply + idempotency check + destroy through a Stack vs the same three raw CLI commands.
+
+The harness side times the whole Stack life on a fresh Harness: workspace (init from the warm cache,
+provider file), apply (plus its `output -json`), the plan-after-apply check (`plan -out` + `show -json`),
+destroy (plus its `state list` check). The raw side runs apply, `plan -detailed-exitcode` expecting 0 and
+destroy in a copy initialised outside the timing. Every sample uses its own bucket name.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+from common import (
+    APPLY_VARS,
+    MODULE,
+    Comparison,
+    bench_root,
+    interleave,
+    moto,
+    raw_copy,
+    raw_terraform,
+    run_id,
+    say,
+    scratch_cache,
+    shared_dir,
+    terraform_env,
+    timed,
+)
+
+from stratatest.terraform.harness import Harness
+from stratatest.terraform.stack import Stack
+from stratatest.toolchain import Toolchain
+
+
+def variables(side: str, index: int) -> dict[str, object]:
+    return {"bucket_name": f"bench-p3-{side}-{index}-{run_id('b')[-8:]}", **APPLY_VARS}
+
+
+def run(chain: Toolchain, repeat: int) -> list[Comparison]:
+    say(
+        "P3 apply: Stack apply + assert_idempotent + destroy vs raw apply / plan -detailed-exitcode / destroy"
+    )
+    with bench_root("p3") as root, moto(root) as target, scratch_cache(root):
+        env = terraform_env(chain, target)
+        # Untimed: one workspace fills the init cache and endpoint list, the state the harness runs in.
+        warm = Harness(chain, target, run_id("p3"), shared_dir(root, "warm"))
+        warm.workspace(MODULE, {"bucket_name": "bench-p3-warm", **APPLY_VARS}).remove()
+        warm.close()
+
+        def harness_side(index: int) -> float:
+            harness = Harness(chain, target, run_id("p3"), shared_dir(root, f"shared-{index}"))
+            stack = Stack(harness, MODULE, variables("h", index))
+
+            def work() -> None:
+                stack.apply()
+                stack.assert_idempotent()
+                stack.destroy()
+
+            try:
+                return timed(work)
+            finally:
+                stack.destroy()  # no-op after a clean destroy; cleans up after a failure
+                harness.close()
+
+        def raw_side(index: int) -> float:
+            prep = Harness(chain, target, run_id("p3"), shared_dir(root, f"raw-shared-{index}"))
+            ws = prep.workspace(MODULE, variables("r", index))
+            copy = raw_copy(root / f"raw-{index}", settings_from=ws)
+            ws.remove()
+            prep.close()
+            raw_terraform(chain, copy, env, "init", "-input=false", "-backend=false")
+            applied = False
+
+            def work() -> None:
+                nonlocal applied
+                applied = True  # from the first call on, something may exist
+                raw_terraform(chain, copy, env, "apply", "-input=false", "-no-color", "-auto-approve")
+                raw_terraform(chain, copy, env, "plan", "-input=false", "-no-color", "-detailed-exitcode")
+                raw_terraform(chain, copy, env, "destroy", "-input=false", "-no-color", "-auto-approve")
+                applied = False
+
+            try:
+                return timed(work)
+            finally:
+                _raw_cleanup(chain, copy, env, applied)
+
+        samples = interleave([("harness", harness_side), ("raw", raw_side)], repeat)
+    return [
+        Comparison(
+            "P3",
+            "apply + idempotency + destroy via Stack vs raw apply/plan/destroy",
+            samples["harness"],
+            samples["raw"],
+            1.1,
+        )
+    ]
+
+
+def _raw_cleanup(chain: Toolchain, copy: Path, env: dict[str, str], applied: bool) -> None:
+    """Destroy whatever a failed raw sample left in moto before its state folder goes away."""
+    try:
+        if applied:
+            raw_terraform(chain, copy, env, "destroy", "-input=false", "-no-color", "-auto-approve")
+    finally:
+        shutil.rmtree(copy, ignore_errors=True)

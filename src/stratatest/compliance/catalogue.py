@@ -1,0 +1,249 @@
+"""The controls catalogue: the project's control ids, their severity and their public-framework mappings.
+
+Tests refer to controls by id, so a typo must fail loudly at collection time rather than leave a control
+silently "not assessed"; every validation error names the file and the control so it can be fixed in one go.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from stratatest.errors import ConfigError
+
+CATALOGUE_ENV = "STRATATEST_CATALOGUE"
+CATALOGUE_RELPATH = Path("controls") / "catalogue.yaml"
+SEVERITIES = ("critical", "high", "medium", "low")
+ID_PATTERN = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
+FORMAT_VERSION = 1
+
+_TOP_KEYS = {"version", "controls"}
+_CONTROL_REQUIRED = ("id", "title", "severity", "rationale", "remediation", "mappings")
+_CONTROL_KEYS = {*_CONTROL_REQUIRED, "notes"}
+_MAPPING_KEYS = ("framework", "version", "ids")
+
+
+@dataclass(frozen=True)
+class Mapping:
+    """Where a control appears in a public framework; the version is kept because frameworks renumber."""
+
+    framework: str
+    version: str
+    ids: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Control:
+    """One assertion an auditor can trace from a test result back to public frameworks."""
+
+    id: str
+    title: str
+    severity: str
+    rationale: str
+    remediation: str
+    mappings: tuple[Mapping, ...] = ()
+    notes: str | None = None
+
+
+class Catalogue:
+    """Controls by id, in file order; remembers its source file for error messages."""
+
+    def __init__(self, controls: list[Control] | tuple[Control, ...], path: Path | None = None) -> None:
+        self._controls = {c.id: c for c in controls}
+        self.path = path
+
+    def get(self, control_id: str) -> Control:
+        """The control with this id; an unknown id is a user error, reported with the closest known ids."""
+        try:
+            return self._controls[control_id]
+        except KeyError:
+            raise ConfigError(
+                f"unknown control id {control_id!r} (not in {self.source})", hint=self._suggest(control_id)
+            ) from None
+
+    def _suggest(self, control_id: str) -> str:
+        close = difflib.get_close_matches(control_id, self.ids, n=3, cutoff=0.6)
+        if close:
+            return "did you mean " + ", ".join(close) + "?"
+        return f"add it to {self.source} or use one of its {len(self._controls)} ids"
+
+    @property
+    def source(self) -> str:
+        return _display(self.path) if self.path else "the controls catalogue"
+
+    @property
+    def ids(self) -> list[str]:
+        return list(self._controls)
+
+    def __contains__(self, control_id: object) -> bool:
+        return control_id in self._controls
+
+    def __iter__(self) -> Iterator[Control]:
+        return iter(self._controls.values())
+
+    def __len__(self) -> int:
+        return len(self._controls)
+
+
+def load_catalogue(path: Path) -> Catalogue:
+    """Read and validate a catalogue file; any problem is a ConfigError naming the file and the control."""
+    path = Path(path)
+    where = _display(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as err:
+        raise ConfigError(f"{where}: cannot read controls catalogue: {err.strerror or err}") from None
+    try:
+        data = yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{where}: invalid YAML{_yaml_location(err, text)}") from None
+
+    if not isinstance(data, dict):
+        raise ConfigError(f"{where}: expected a mapping with 'version' and 'controls' at the top level")
+    _no_unknown_keys(data, _TOP_KEYS, where)
+    if data.get("version") != FORMAT_VERSION:
+        raise ConfigError(f"{where}: 'version' must be {FORMAT_VERSION}, got {data.get('version')!r}")
+    entries = data.get("controls")
+    if not isinstance(entries, list) or not entries:
+        raise ConfigError(f"{where}: 'controls' must be a non-empty list")
+
+    controls: list[Control] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(entries, start=1):
+        control = _parse_control(entry, where, index)
+        if control.id in seen:
+            raise ConfigError(f"{where}: control {control.id}: duplicate id (each id must appear once)")
+        seen.add(control.id)
+        controls.append(control)
+    return Catalogue(controls, path)
+
+
+def default_catalogue_path(start: Path | None = None) -> Path:
+    """The catalogue from $STRATATEST_CATALOGUE, else controls/catalogue.yaml in the nearest parent folder."""
+    override = os.environ.get(CATALOGUE_ENV)
+    if override:
+        path = Path(override).expanduser()
+        if not path.is_file():
+            raise ConfigError(f"{CATALOGUE_ENV}={override}: no such file")
+        return path
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        candidate = folder / CATALOGUE_RELPATH
+        if candidate.is_file():
+            return candidate
+    raise ConfigError(
+        f"no {CATALOGUE_RELPATH} found in {here} or any parent folder",
+        hint=f"run from the repository or set {CATALOGUE_ENV}",
+    )
+
+
+def _parse_control(entry: Any, file: str, index: int) -> Control:
+    raw_id = entry.get("id") if isinstance(entry, dict) else None
+    where = f"{file}: control {raw_id}" if isinstance(raw_id, str) and raw_id else f"{file}: control #{index}"
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{where}: expected a mapping, got {_kind(entry)}")
+    for key in _CONTROL_REQUIRED:
+        if key not in entry or entry[key] is None:
+            raise ConfigError(f"{where}: missing field '{key}'")
+    _no_unknown_keys(entry, _CONTROL_KEYS, where)
+
+    control_id = _text(entry, "id", where)
+    if not ID_PATTERN.fullmatch(control_id):
+        raise ConfigError(f"{where}: id {control_id!r} does not match {ID_PATTERN.pattern} (e.g. STRATA-S3-001)")
+    severity = _text(entry, "severity", where)
+    if severity not in SEVERITIES:
+        raise ConfigError(f"{where}: severity {severity!r} is not one of {', '.join(SEVERITIES)}")
+    raw_mappings = entry["mappings"]
+    if not isinstance(raw_mappings, list):
+        raise ConfigError(f"{where}: 'mappings' must be a list ([] for a custom control)")
+    mappings = tuple(_parse_mapping(m, f"{where}: mapping #{i}") for i, m in enumerate(raw_mappings, 1))
+    notes = _text(entry, "notes", where) if entry.get("notes") is not None else None
+    if not mappings and not notes:
+        raise ConfigError(f"{where}: a custom control (mappings: []) needs 'notes' saying why none applies")
+    return Control(
+        id=control_id,
+        title=_text(entry, "title", where),
+        severity=severity,
+        rationale=_text(entry, "rationale", where),
+        remediation=_text(entry, "remediation", where),
+        mappings=mappings,
+        notes=notes,
+    )
+
+
+def _parse_mapping(entry: Any, where: str) -> Mapping:
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{where}: expected a mapping with {', '.join(_MAPPING_KEYS)}, got {_kind(entry)}")
+    for key in _MAPPING_KEYS:
+        if key not in entry or entry[key] is None:
+            raise ConfigError(f"{where}: missing field '{key}' (a framework id is meaningless without it)")
+    _no_unknown_keys(entry, set(_MAPPING_KEYS), where)
+    if not isinstance(entry["version"], str):
+        raise ConfigError(f'{where}: version must be a string: quote it ("{entry["version"]}")')
+    ids = entry["ids"]
+    if not isinstance(ids, list) or not ids or not all(isinstance(i, str) and i.strip() for i in ids):
+        raise ConfigError(f"{where}: 'ids' must be a non-empty list of strings")
+    return Mapping(
+        framework=_text(entry, "framework", where),
+        version=_text(entry, "version", where),
+        ids=tuple(i.strip() for i in ids),
+    )
+
+
+def _text(entry: dict[str, Any], key: str, where: str) -> str:
+    value = entry[key]
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where}: '{key}' must be a non-empty string, got {_kind(value)}")
+    return value.strip()
+
+
+def _no_unknown_keys(entry: dict[str, Any], allowed: set[str], where: str) -> None:
+    unknown = sorted(str(k) for k in entry if k not in allowed)
+    if unknown:
+        raise ConfigError(f"{where}: unknown field '{unknown[0]}' (allowed: {', '.join(sorted(allowed))})")
+
+
+def _kind(value: Any) -> str:
+    return "nothing" if value is None else f"{type(value).__name__} {value!r}"[:80]
+
+
+def _yaml_location(err: yaml.YAMLError, text: str) -> str:
+    mark = getattr(err, "problem_mark", None)
+    problem = getattr(err, "problem", None) or str(err).splitlines()[0]
+    if mark is None:
+        return f": {problem}"
+    lines = text.splitlines()
+    source = lines[mark.line].strip() if mark.line < len(lines) else ""
+    return f" at line {mark.line + 1}, column {mark.column + 1}: {problem}" + (f": {source!r}" if source else "")
+
+
+def _display(path: Path) -> str:
+    """The path relative to the working directory when it is under it: shorter, and what the user typed."""
+    try:
+        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+class _StrictLoader(yaml.SafeLoader):
+    """SafeLoader that rejects duplicate keys, which PyYAML would silently resolve as last-one-wins."""
+
+
+def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+    seen: set[Any] = set()
+    for key_node, _ in node.value:
+        key = loader.construct_object(key_node, deep=deep)
+        if key in seen:
+            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
+        seen.add(key)
+    return loader.construct_mapping(node, deep=deep)
+
+
+_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)

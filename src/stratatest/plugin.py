@@ -1,0 +1,297 @@
+"""The pytest plugin (entry point `pytest11`): options, layer markers, fixtures and the results record.
+
+Fixtures, one per target kind of thing, testinfra-style:
+- `target` (session): the selected target, started once per process (`--target`, moto by default);
+- `harness` (session): working copies and shared plans against that target;
+- `plan_of(module, **vars)`: the module's plan, computed once per run;
+- `stacks`: apply modules, destroyed at the end of the test module whatever happens;
+- `aws`: read-back helpers (`aws.s3_bucket(name).is_encrypted`);
+- `run_id` / `unique_name(prefix)`: names that cannot collide between runs.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+import sys
+import tempfile
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stratatest.errors import StratatestError
+from stratatest.targets import TARGET_NAMES
+
+LAYERS = ("static", "plan", "emulator", "cluster", "sandbox")
+LAYER_HELP = {
+    "static": "no cloud, no credentials: fmt, validate, lint, schema, policy",
+    "plan": "assertions on `terraform plan` JSON against the target",
+    "emulator": "apply into an AWS emulator, read back, idempotency, destroy",
+    "cluster": "deploy to a Kubernetes cluster (kind or EKS)",
+    "sandbox": "apply into a real sandbox AWS account (opt-in, allowlisted)",
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    group = parser.getgroup("stratatest")
+    group.addoption("--target", default="moto", choices=TARGET_NAMES, help="where to apply (default: moto)")
+    group.addoption(
+        "--layer",
+        action="append",
+        default=[],
+        help=f"run only these layers (repeat or comma-separate): {', '.join(LAYERS)}",
+    )
+    group.addoption("--moto-port", type=int, default=None, help="HTTPS port for the embedded moto server")
+    group.addoption("--moto-endpoint", default=None, help="attach to a running moto server (https://127.0.0.1:N)")
+    group.addoption("--moto-ca-bundle", default=None, help="CA bundle of --moto-endpoint")
+    group.addoption("--run-id", default=None, help="id put in resource names and tags (default: random)")
+    group.addoption("--results", default=None, help="write the canonical results JSON here")
+    group.addoption("--catalogue", default=None, help="controls catalogue (default: controls/catalogue.yaml)")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for layer in LAYERS:
+        config.addinivalue_line("markers", f"{layer}: layer — {LAYER_HELP[layer]}")
+    config.addinivalue_line("markers", "control(*ids): the catalogue controls this test assesses")
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput:
+        config.stratatest_run_id = workerinput["stratatest_run_id"]  # type: ignore[attr-defined]
+        config.stratatest_shared = Path(workerinput["stratatest_shared"])  # type: ignore[attr-defined]
+    else:
+        run_id = config.getoption("run_id") or f"st{secrets.token_hex(3)}"
+        config.stratatest_run_id = run_id  # type: ignore[attr-defined]
+        config.stratatest_shared = Path(tempfile.mkdtemp(prefix=f"stratatest-{run_id}-"))  # type: ignore[attr-defined]
+    from stratatest.terraform.stack import install_guards, set_notifier
+
+    install_guards()
+    set_notifier(lambda text: _write_past_capture(config, text))
+    _register_results(config)
+
+
+def _write_past_capture(config: pytest.Config, text: str) -> None:
+    """Harness notices (interrupts, kept state) must reach the terminal even while output is captured."""
+    capture = config.pluginmanager.getplugin("capturemanager")
+    reporter = config.pluginmanager.getplugin("terminalreporter")
+    if capture is None or reporter is None:
+        print(text, file=sys.stderr, flush=True)
+        return
+    with capture.global_and_fixture_disabled():
+        reporter.write_line(text)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    from stratatest.terraform.stack import NOTICES
+
+    if NOTICES:
+        terminalreporter.section("stratatest notices")
+        for text in NOTICES:
+            terminalreporter.write_line(text)
+
+
+def _register_results(config: pytest.Config) -> None:
+    from stratatest.compliance.catalogue import default_catalogue_path, load_catalogue
+    from stratatest.compliance.collector import ResultsCollector
+
+    path = config.getoption("catalogue")
+    try:
+        catalogue = load_catalogue(Path(path) if path else default_catalogue_path())
+    except StratatestError as err:
+        raise pytest.UsageError(str(err)) from None
+    results = config.getoption("results")
+    collector = ResultsCollector(
+        config,
+        catalogue,
+        run_id=config.stratatest_run_id,  # type: ignore[attr-defined]
+        target={"name": config.getoption("target")},
+        tool_versions=_tool_versions(),
+        results_path=Path(results) if results else None,
+    )
+    config.pluginmanager.register(collector, "stratatest-results")
+    config.stratatest_catalogue = catalogue  # type: ignore[attr-defined]
+
+
+def _tool_versions() -> dict[str, str]:
+    import importlib.metadata as md
+
+    from stratatest.toolchain import find_terraform
+
+    versions = {pkg: md.version(pkg) for pkg in ("stratatest", "pytest", "moto", "boto3", "tftest")}
+    versions["terraform"] = find_terraform().version or "missing"
+    return versions
+
+
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist: every worker shares the controller's run id and run folder."""
+    node.workerinput["stratatest_run_id"] = node.config.stratatest_run_id
+    node.workerinput["stratatest_shared"] = str(node.config.stratatest_shared)
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    if not hasattr(config, "workerinput") and hasattr(config, "stratatest_shared"):
+        shutil.rmtree(config.stratatest_shared, ignore_errors=True)
+
+
+def _selected_layers(config: pytest.Config) -> set[str]:
+    chosen = {part.strip() for value in config.getoption("layer") for part in value.split(",") if part.strip()}
+    unknown = chosen - set(LAYERS)
+    if unknown:
+        raise pytest.UsageError(f"unknown layer(s) {sorted(unknown)}; layers are {', '.join(LAYERS)}")
+    return chosen
+
+
+def layer_of(item: pytest.Item) -> str | None:
+    marks = [m.name for m in item.iter_markers() if m.name in LAYERS]
+    return marks[0] if marks else None
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    from stratatest.compliance.collector import validate_items
+
+    validate_items(items, config.stratatest_catalogue)  # type: ignore[attr-defined]
+    layers = _selected_layers(config)
+    if not layers:
+        return
+    keep = [i for i in items if layer_of(i) in layers]
+    config.hook.pytest_deselected(items=[i for i in items if layer_of(i) not in layers])
+    items[:] = keep
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[Any]:
+    """A StratatestError is the user's to act on: show its one line, not a traceback."""
+    report = yield
+    if call.excinfo is not None and isinstance(call.excinfo.value, StratatestError):
+        report.longrepr = f"{type(call.excinfo.value).__name__}: {call.excinfo.value}"
+    return report
+
+
+def _fatal(err: StratatestError) -> None:
+    pytest.exit(f"stratatest: {err}", returncode=3)
+
+
+# --- fixtures ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def run_id(pytestconfig: pytest.Config) -> str:
+    return pytestconfig.stratatest_run_id  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session")
+def unique_name(run_id: str) -> Callable[[str], str]:
+    """`unique_name("state")` → `state-<run id>-<n>`: lowercase, short, unique within and across runs."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw")
+    counter = iter(range(1, 10_000))
+
+    def make(prefix: str) -> str:
+        return f"{prefix}-{run_id}-{worker.removeprefix('gw')}{next(counter)}".lower()
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def toolchain() -> Any:
+    from stratatest.toolchain import toolchain as resolve
+
+    try:
+        return resolve()
+    except StratatestError as err:
+        _fatal(err)
+
+
+@pytest.fixture(scope="session")
+def target(pytestconfig: pytest.Config) -> Iterator[Any]:
+    from stratatest.targets import make_target
+
+    shared: Path = pytestconfig.stratatest_shared  # type: ignore[attr-defined]
+    workdir = Path(tempfile.mkdtemp(prefix="target-", dir=shared))
+    try:
+        tgt = make_target(
+            pytestconfig.getoption("target"),
+            workdir=workdir,
+            port=pytestconfig.getoption("moto_port"),
+            endpoint=pytestconfig.getoption("moto_endpoint"),
+            ca_bundle=pytestconfig.getoption("moto_ca_bundle"),
+        )
+        tgt.start()
+    except StratatestError as err:
+        _fatal(err)
+    try:
+        yield tgt
+    finally:
+        tgt.stop()
+
+
+@pytest.fixture(scope="session")
+def harness(toolchain: Any, target: Any, run_id: str, pytestconfig: pytest.Config) -> Iterator[Any]:
+    from stratatest.terraform.harness import Harness
+
+    h = Harness(toolchain, target, run_id, pytestconfig.stratatest_shared)  # type: ignore[attr-defined]
+    try:
+        yield h
+    finally:
+        h.close()
+
+
+@pytest.fixture(scope="session")
+def repo_root(pytestconfig: pytest.Config) -> Path:
+    return Path(pytestconfig.rootpath)
+
+
+@pytest.fixture(scope="session")
+def module_path(repo_root: Path) -> Callable[[str], Path]:
+    """`module_path("state-backend")` → terraform/modules/state-backend (or any path under the repo)."""
+
+    def resolve(name: str) -> Path:
+        for candidate in (repo_root / "terraform" / "modules" / name, repo_root / name):
+            if candidate.is_dir():
+                return candidate
+        raise StratatestError(f"no Terraform module {name!r} under {repo_root}")
+
+    return resolve
+
+
+@pytest.fixture(scope="session")
+def plan_of(harness: Any, module_path: Callable[[str], Path]) -> Callable[..., Any]:
+    """`plan_of("state-backend", bucket_name=...)`: planned once per run, shared by every test."""
+
+    def plan(module: str | Path, **variables: Any) -> Any:
+        path = module if isinstance(module, Path) else module_path(module)
+        return harness.plan(path, variables)
+
+    return plan
+
+
+@pytest.fixture(scope="module")
+def stacks(harness: Any, module_path: Callable[[str], Path]) -> Iterator[Callable[..., Any]]:
+    """`stacks("state-backend", backend=None, **vars)` applies; all are destroyed at module teardown."""
+    from stratatest.terraform.stack import Stack
+
+    made: list[Stack] = []
+
+    def apply(module: str | Path, *, backend: dict[str, Any] | None = None, **variables: Any) -> Stack:
+        path = module if isinstance(module, Path) else module_path(module)
+        stack = Stack(harness, path, variables, backend=backend)
+        made.append(stack)
+        stack.apply()
+        return stack
+
+    yield apply
+    errors = []
+    for stack in reversed(made):
+        try:
+            stack.destroy()
+        except StratatestError as err:
+            errors.append(str(err))
+    if errors:
+        raise StratatestError("; ".join(errors))
+
+
+@pytest.fixture(scope="session")
+def aws(target: Any) -> Any:
+    from stratatest.inspect import AWS
+
+    return AWS(target)

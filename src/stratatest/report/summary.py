@@ -1,0 +1,107 @@
+"""Plain-text run summary for the end of a pytest session: readable in CI logs, no colour codes.
+
+It is derived from the RunRecord alone, so what the console says and what the auditors' reports say agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from stratatest.compliance.results import NO_LAYER, OUTCOMES, RunRecord
+
+_STATUS_LABELS = {"passed": "PASSED", "failed": "FAILED", "not_assessed": "NOT ASSESSED"}
+_OUTCOME_HEADERS = {
+    "passed": "passed",
+    "failed": "failed",
+    "error": "error",
+    "skipped": "skipped",
+    "xfailed": "xfail",
+    "xpassed": "xpass",
+}
+REASON_WIDTH = 70
+
+
+def format_summary(record: RunRecord) -> str:
+    """Header, a table per layer, a table per control, and a one-line verdict."""
+    parts = [_header(record), "", _layer_table(record), "", _control_table(record), "", _verdict(record)]
+    return "\n".join(parts) + "\n"
+
+
+def _header(record: RunRecord) -> str:
+    commit = "no git commit"
+    if record.commit:
+        commit = f"commit {record.commit[:12]}" + (" (uncommitted changes)" if record.dirty else "")
+    target = record.target.get("name") if record.target else None
+    bits = [f"stratatest run {record.run_id}", commit]
+    if target:
+        bits.append(f"target {target}")
+    return "  ".join(bits)
+
+
+def _layer_table(record: RunRecord) -> str:
+    layers = record.summary()["layers"]
+    if not layers:
+        return "Layers: no test ran"
+    headers = ["layer", *(_OUTCOME_HEADERS[o] for o in OUTCOMES), "total"]
+    rows = []
+    totals = dict.fromkeys(OUTCOMES, 0)
+    for name, counts in layers.items():
+        rows.append([name if name != NO_LAYER else "(no layer)", *(str(counts[o]) for o in OUTCOMES)])
+        rows[-1].append(str(sum(counts.values())))
+        for outcome in OUTCOMES:
+            totals[outcome] += counts[outcome]
+    rows.append(["total", *(str(totals[o]) for o in OUTCOMES), str(sum(totals.values()))])
+    return _table(headers, rows, numeric_from=1)
+
+
+def _control_table(record: RunRecord) -> str:
+    if not record.controls:
+        return "Controls: none in the catalogue"
+    headers = ["control", "severity", "status", "tests", "note"]
+    rows = []
+    for control in record.controls:
+        note = ""
+        if control.status == "not_assessed":
+            note = _first_line(control.reasons[0]) if control.reasons else "no test ran for this control"
+        elif control.status == "failed":
+            note = f"{control.failed} of {len(control.tests)} tests failed"
+        label = _STATUS_LABELS.get(control.status, control.status.upper())
+        rows.append([control.id, control.severity, label, str(len(control.tests)), note])
+    return _table(headers, rows, numeric_from=3, numeric_to=4)
+
+
+def _verdict(record: RunRecord) -> str:
+    counts = record.summary()
+    controls = counts["controls"]
+    total = sum(controls.values())
+    control_part = (
+        f"controls: {controls['failed']} failed, {controls['passed']} passed, "
+        f"{controls['not_assessed']} not assessed of {total}"
+    )
+    broken = counts["outcomes"]["failed"] + counts["outcomes"]["error"]
+    verdict = record.verdict
+    if verdict == "failed":
+        return f"Verdict: FAILED ({broken} tests failed or errored; {control_part})"
+    if verdict == "empty":
+        return f"Verdict: NO TESTS RAN ({control_part})"
+    return f"Verdict: PASSED ({counts['tests']} tests, none failed; {control_part})"
+
+
+def _table(headers: Sequence[str], rows: list[list[str]], numeric_from: int, numeric_to: int | None = None) -> str:
+    """Left-aligned text columns, right-aligned numeric ones; the last column is not padded."""
+    numeric_to = len(headers) if numeric_to is None else numeric_to
+    widths = [max(len(r[i]) for r in [list(headers), *rows]) for i in range(len(headers))]
+
+    def line(cells: Sequence[str]) -> str:
+        out = []
+        for i, cell in enumerate(cells):
+            numeric = numeric_from <= i < numeric_to
+            out.append(cell.rjust(widths[i]) if numeric else cell.ljust(widths[i]))
+        return "  ".join(out).rstrip()
+
+    return "\n".join([line(headers), line(["-" * w for w in widths]), *(line(r) for r in rows)])
+
+
+def _first_line(text: str) -> str:
+    line = text.strip().splitlines()[0] if text.strip() else ""
+    return line if len(line) <= REASON_WIDTH else line[: REASON_WIDTH - 3] + "..."

@@ -1,0 +1,89 @@
+"""Generate the aws provider block (and S3 backend settings) that point a working copy at a target.
+
+Every endpoint the provider knows is listed, read from the provider's own schema once per provider build
+and cached, so a module that adds a service never silently talks to real AWS.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+from filelock import FileLock
+
+from stratatest.targets.base import ProviderSettings
+from stratatest.toolchain import cache_dir
+
+RUN_ID_TAG = "stratatest:run-id"
+_OWN_PROVIDER = re.compile(r'^\s*provider\s+"aws"\s*\{', re.MULTILINE)
+#: Services the S3 backend calls (bucket, lock table, identity).
+BACKEND_ENDPOINTS = ("s3", "dynamodb", "sts", "iam")
+
+
+def hcl_value(value: Any) -> str:
+    """A Python value as an HCL literal (JSON syntax is valid HCL for strings, numbers, bools, lists)."""
+    if isinstance(value, dict):
+        inner = ", ".join(f"{json.dumps(str(k))} = {hcl_value(v)}" for k, v in value.items())
+        return "{ " + inner + " }"
+    return json.dumps(value)
+
+
+def declares_aws_provider(module: Path) -> bool:
+    """Root modules with their own `provider "aws"` get an override file; others a plain provider file."""
+    return any(_OWN_PROVIDER.search(p.read_text()) for p in module.glob("*.tf"))
+
+
+def endpoint_names(terraform: Any, lock_file: Path) -> list[str]:
+    """The provider's endpoint keys, from `terraform providers schema -json`, cached per lock file."""
+    key = hashlib.sha256(lock_file.read_bytes()).hexdigest()[:16]
+    cached = cache_dir() / f"aws-endpoints-{key}.json"
+    with FileLock(str(cached) + ".lock"):
+        if not cached.exists():
+            schema = json.loads(terraform.execute_command("providers", "schema", "-json").out)
+            aws = next(v for k, v in schema["provider_schemas"].items() if k.endswith("hashicorp/aws"))
+            names = sorted(aws["provider"]["block"]["block_types"]["endpoints"]["block"]["attributes"])
+            cached.write_text(json.dumps(names))
+    return json.loads(cached.read_text())
+
+
+def render_provider(settings: ProviderSettings, endpoints: list[str], run_id: str | None, *, tags: bool) -> str:
+    """The provider block: target settings, every endpoint, and the run id as a default tag."""
+    lines = ['provider "aws" {', f"  region = {hcl_value(settings.region)}"]
+    lines += [f"  {k} = {hcl_value(v)}" for k, v in sorted(settings.attributes.items())]
+    if settings.endpoint_url:
+        lines.append("  endpoints {")
+        lines += [f"    {name} = {hcl_value(settings.endpoint_url)}" for name in endpoints]
+        lines.append("  }")
+    if tags and run_id:
+        lines += ["  default_tags {", f"    tags = {hcl_value({RUN_ID_TAG: run_id})}", "  }"]
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def write_provider(workdir: Path, module: Path, text: str) -> Path:
+    """Root modules with a provider block get `_override.tf` (merged); plain modules get a provider file."""
+    name = "stratatest_override.tf" if declares_aws_provider(module) else "stratatest_provider.tf"
+    target = workdir / name
+    target.write_text(text)
+    return target
+
+
+def render_s3_backend(settings: ProviderSettings, config: dict[str, Any]) -> str:
+    """A `.tfbackend` file for the S3 backend: the given bucket/key/table plus the target's settings."""
+    values: dict[str, Any] = {"region": settings.region, **config}
+    passthrough = (
+        "access_key",
+        "secret_key",
+        "custom_ca_bundle",
+        "skip_credentials_validation",
+        "skip_requesting_account_id",
+        "skip_metadata_api_check",
+    )
+    values.update({k: v for k, v in settings.attributes.items() if k in passthrough})
+    if settings.endpoint_url:
+        values["use_path_style"] = True
+        values["endpoints"] = {name: settings.endpoint_url for name in BACKEND_ENDPOINTS}
+    return "".join(f"{k} = {hcl_value(v)}\n" for k, v in values.items())

@@ -1,0 +1,184 @@
+"""Run terraform commands: tftest's command set, with what it lacks for unattended test runs.
+
+Added over tftest.TerraformTest:
+- terraform runs in its own process group, so a Ctrl-C aimed at the test run reaches it once, from us, as a
+  graceful SIGINT: it finishes writing state, and the caller can then destroy what was created;
+- retries with back-off on a documented list of transient errors (TRANSIENT_ERRORS);
+- fail fast when the emulator answers an action with HTTP 500 (NotImplemented), instead of waiting out the
+  provider's minutes of retries;
+- errors as one readable line (command, folder, terraform's own `Error:` lines), secrets redacted.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import tftest
+
+from stratatest.errors import TerraformFailed, ToolMissing
+from stratatest.report.redact import redact
+
+#: Errors worth a retry: throttling and connection trouble, never configuration or permission errors.
+TRANSIENT_ERRORS: tuple[str, ...] = (
+    r"RequestLimitExceeded",
+    r"Throttling(Exception)?",
+    r"TooManyRequestsException",
+    r"ServiceUnavailable",
+    r"connection reset by peer",
+    r"TLS handshake timeout",
+    r"i/o timeout",
+    r"EOF\b.*(dial|read|write)",
+    r"timeout awaiting response headers",
+)
+_TRANSIENT = re.compile("|".join(TRANSIENT_ERRORS))
+_PROVIDER_MISSING = re.compile(
+    r"Failed to query available provider packages|Failed to install provider|could not connect to registry"
+)
+
+#: Called while terraform runs; returns a reason to stop it early (e.g. the emulator answered 500) or None.
+Watchdog = Callable[[], str | None]
+
+
+@dataclass
+class Result:
+    retcode: int
+    out: str
+    err: str
+
+
+class Interrupted(KeyboardInterrupt):
+    """Ctrl-C (or SIGTERM) arrived while terraform ran; terraform was stopped gracefully first."""
+
+    def __init__(self, command: str, result: Result) -> None:
+        super().__init__(command)
+        self.command = command
+        self.result = result
+
+
+def error_lines(text: str, limit: int = 12) -> str:
+    """Terraform's `Error:` blocks, trimmed to what a person needs to read."""
+    lines = [line.strip(" │╷╵") for line in text.splitlines()]
+    keep: list[str] = []
+    capturing = False
+    for line in lines:
+        if line.startswith("Error:"):
+            capturing = True
+        if capturing and line.strip():
+            keep.append(line.strip())
+        if len(keep) >= limit:
+            break
+    return " | ".join(keep) if keep else (text.strip().splitlines() or ["(no output)"])[-1]
+
+
+class Terraform(tftest.TerraformTest):
+    """A terraform binary bound to one working copy and one environment."""
+
+    def __init__(
+        self,
+        tfdir: Path,
+        *,
+        binary: str,
+        env: dict[str, str],
+        retries: int = 3,
+        backoff: float = 2.0,
+        watchdog: Watchdog | None = None,
+    ) -> None:
+        super().__init__(str(tfdir), binary=binary, env=env)
+        # tftest starts from os.environ; drop the user's AWS/TF settings so only the target's apply.
+        self.env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))} | env
+        self.retries = retries
+        self.backoff = backoff
+        self.watchdog = watchdog
+
+    def execute_command(self, cmd: str, *cmd_args: str) -> Result:  # type: ignore[override]
+        """Run `terraform cmd args` with retries on transient errors; raise TerraformFailed otherwise."""
+        attempt = 0
+        while True:
+            result = self.run_raw(cmd, *cmd_args)
+            if result.retcode == 0 or (cmd == "plan" and result.retcode == 2):  # 2: -detailed-exitcode
+                return result
+            both = result.out + result.err
+            if attempt < self.retries and _TRANSIENT.search(both):
+                attempt += 1
+                time.sleep(self.backoff * 2 ** (attempt - 1))
+                continue
+            if cmd == "init" and _PROVIDER_MISSING.search(both):
+                raise ToolMissing(
+                    "the hashicorp/aws provider could not be installed (no filesystem mirror, registry unreachable)",
+                    hint="set STRATATEST_PROVIDER_MIRROR to a folder holding "
+                    "registry.terraform.io/hashicorp/aws/<version>/<os_arch>/, or allow registry access",
+                )
+            raise TerraformFailed(
+                f"terraform {cmd} failed in {self.tfdir}: {redact(error_lines(result.err or result.out))}"
+            )
+
+    def run_raw(self, cmd: str, *args: str) -> Result:
+        """One attempt, no error handling: for commands whose exit code is the answer (fmt -check)."""
+        argv = [self.binary, cmd, *args]
+        try:
+            proc = subprocess.Popen(
+                argv,
+                cwd=self.tfdir,
+                env=self.env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                stdin=subprocess.DEVNULL,
+                text=True,
+                errors="replace",
+                start_new_session=True,
+            )
+        except FileNotFoundError as err:
+            raise ToolMissing(f"terraform not found at {self.binary}", hint="put terraform on PATH") from err
+        chunks: dict[str, list[str]] = {"out": [], "err": []}
+        readers = [
+            threading.Thread(target=lambda s=stream, k=key: chunks[k].extend(s), daemon=True)
+            for key, stream in (("out", proc.stdout), ("err", proc.stderr))
+        ]
+        for reader in readers:
+            reader.start()
+        stop_reason: str | None = None
+        try:
+            while proc.poll() is None:
+                try:
+                    proc.wait(timeout=0.5)
+                except subprocess.TimeoutExpired:
+                    if self.watchdog and stop_reason is None:
+                        stop_reason = self.watchdog()
+                        if stop_reason:
+                            proc.send_signal(signal.SIGINT)
+        except KeyboardInterrupt:
+            result = self._stop_gracefully(proc, readers, chunks)
+            raise Interrupted(" ".join(argv[:2]), result) from None
+        for reader in readers:
+            reader.join()
+        result = Result(proc.returncode, "".join(chunks["out"]), "".join(chunks["err"]))
+        if stop_reason:
+            raise TerraformFailed(f"terraform {cmd} stopped early in {self.tfdir}: {stop_reason}")
+        return result
+
+    @staticmethod
+    def _stop_gracefully(
+        proc: subprocess.Popen[str], readers: list[threading.Thread], chunks: dict[str, list[str]]
+    ) -> Result:
+        """One SIGINT: terraform stops starting new work, waits for in-flight calls, writes state."""
+        proc.send_signal(signal.SIGINT)
+        deadline = time.monotonic() + 300
+        while proc.poll() is None and time.monotonic() < deadline:
+            try:
+                proc.wait(timeout=1)
+            except (subprocess.TimeoutExpired, KeyboardInterrupt):
+                continue  # further Ctrl-C must not abandon terraform mid-write
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        for reader in readers:
+            reader.join(timeout=5)
+        return Result(proc.returncode, "".join(chunks["out"]), "".join(chunks["err"]))

@@ -1,0 +1,140 @@
+"""Isolated working copies of a module, initialised once per module content.
+
+A working copy is a fresh folder holding the module (and the local modules it calls, at the same relative
+paths), so parallel tests never share `.terraform` or state. `terraform init` runs once per content hash into
+the cache; each copy then gets that `.terraform` (symlinks into the shared plugin cache, a few KB) and the one
+shared lock file, so no copy ever holds its own provider binary.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+from filelock import FileLock
+
+from stratatest.toolchain import cache_dir
+
+#: Files that make up a module's content; everything else (inventories, READMEs, state) is ignored.
+MODULE_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json", ".tftpl", ".json.tpl", ".tpl")
+SKIP_DIRS = {".terraform", "inventory", "tests", "__pycache__"}
+_LOCAL_SOURCE = re.compile(r'^\s*source\s*=\s*"(\.{1,2}/[^"]*)"', re.MULTILINE)
+LOCK_FILE = ".terraform.lock.hcl"
+
+
+def _module_files(directory: Path) -> list[Path]:
+    return sorted(
+        p
+        for p in directory.iterdir()
+        if p.is_file() and p.name.endswith(MODULE_SUFFIXES) and not p.name.startswith("stratatest_")
+    )
+
+
+def module_closure(module: Path) -> list[Path]:
+    """The module and every local module it calls, transitively (remote sources are init's business)."""
+    seen: list[Path] = []
+    todo = [module.resolve()]
+    while todo:
+        current = todo.pop()
+        if current in seen:
+            continue
+        seen.append(current)
+        for tf in _module_files(current):
+            for rel in _LOCAL_SOURCE.findall(tf.read_text()):
+                todo.append((current / rel).resolve())
+    return seen
+
+
+def _common_root(dirs: list[Path]) -> Path:
+    return Path(os.path.commonpath([str(d) for d in dirs]))
+
+
+def content_hash(module: Path, extra: str = "") -> str:
+    """Hash of every file in the module closure plus `extra` (e.g. backend settings)."""
+    dirs = module_closure(module)
+    root = _common_root(dirs)
+    digest = hashlib.sha256(extra.encode())
+    for directory in dirs:
+        for f in _module_files(directory):
+            digest.update(str(f.relative_to(root)).encode() + b"\0" + f.read_bytes() + b"\0")
+    return digest.hexdigest()[:20]
+
+
+@dataclass(frozen=True)
+class WorkingCopy:
+    """A private copy of a module: `path` is where terraform runs."""
+
+    path: Path
+    root: Path
+    source: Path
+    content_hash: str
+
+    def write(self, name: str, text: str) -> Path:
+        target = self.path / name
+        target.write_text(text)
+        return target
+
+    def remove(self) -> None:
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def copy_module(module: Path, dest_root: Path) -> WorkingCopy:
+    """Copy the module closure under dest_root, keeping relative paths between local modules."""
+    module = module.resolve()
+    dirs = module_closure(module)
+    src_root = _common_root(dirs)
+    digest = content_hash(module)
+    dest_root.mkdir(parents=True, exist_ok=True)
+    for directory in dirs:
+        target = dest_root / directory.relative_to(src_root)
+        target.mkdir(parents=True, exist_ok=True)
+        for f in _module_files(directory):
+            shutil.copy2(f, target / f.name)
+        for sub in directory.iterdir():  # nested folders (templates, files) travel with their module
+            if sub.is_dir() and sub.name not in SKIP_DIRS and not (target / sub.name).exists():
+                shutil.copytree(sub, target / sub.name, symlinks=True)
+    return WorkingCopy(dest_root / module.relative_to(src_root), dest_root, module, digest)
+
+
+def shared_lock_file() -> Path:
+    """One lock file for every copy: a mirror yields only h1 hashes, and sharing avoids re-resolving."""
+    return cache_dir() / LOCK_FILE
+
+
+def init_cache_dir(digest: str) -> Path:
+    return cache_dir() / "init" / digest
+
+
+def init_lock(digest: str) -> FileLock:
+    """Serialises init of one content hash across processes (pytest-xdist workers)."""
+    path = cache_dir() / "init" / f"{digest}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return FileLock(str(path))
+
+
+def seed_from_cache(copy: WorkingCopy) -> bool:
+    """Give the copy a cached `.terraform` and the shared lock file; False when nothing is cached yet."""
+    cached = init_cache_dir(copy.content_hash)
+    if not (cached / ".terraform").is_dir():
+        return False
+    shutil.copytree(cached / ".terraform", copy.path / ".terraform", symlinks=True, dirs_exist_ok=True)
+    shutil.copy2(shared_lock_file(), copy.path / LOCK_FILE)
+    return True
+
+
+def store_in_cache(copy: WorkingCopy) -> None:
+    """Keep an initialised copy's `.terraform` (and the lock file, first time) for the same content later."""
+    cached = init_cache_dir(copy.content_hash)
+    staging = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
+    shutil.rmtree(staging, ignore_errors=True)
+    shutil.copytree(copy.path / ".terraform", staging / ".terraform", symlinks=True)
+    if cached.exists():
+        shutil.rmtree(cached)
+    os.replace(staging, cached)
+    lock = shared_lock_file()
+    if not lock.exists():
+        shutil.copy2(copy.path / LOCK_FILE, lock)

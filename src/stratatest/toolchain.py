@@ -1,0 +1,222 @@
+"""Find the tools the layers need and write the suite's own Terraform CLI config.
+
+The suite never reads ~/.terraformrc: it writes a CLI config into its cache (a filesystem mirror when one is
+found, a shared plugin cache always) and points TF_CLI_CONFIG_FILE at it for every terraform call. Where no
+mirror exists (a laptop with registry access) the config installs providers directly and still caches them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+from stratatest.errors import ToolMissing
+
+#: Folders Terraform itself treats as implicit mirrors on Linux, plus where this project's machines keep one.
+MIRROR_CANDIDATES = ("/opt/tf-plugins", "/usr/local/share/terraform/plugins", "/usr/share/terraform/plugins")
+AWS_PROVIDER = "registry.terraform.io/hashicorp/aws"
+
+
+def cache_dir() -> Path:
+    """Where init results, the plugin cache and the CLI config live (STRATATEST_CACHE_DIR overrides)."""
+    explicit = os.environ.get("STRATATEST_CACHE_DIR")
+    if explicit:
+        root = Path(explicit)
+    else:
+        root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "stratatest"
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+@dataclass(frozen=True)
+class Tool:
+    """One binary: where it is and its version, or why it is absent."""
+
+    name: str
+    path: str | None
+    version: str | None
+    hint: str
+
+    @property
+    def found(self) -> bool:
+        return self.path is not None
+
+
+@dataclass(frozen=True)
+class Toolchain:
+    """Terraform plus the provider source the suite's CLI config uses."""
+
+    terraform: Tool
+    mirror: Path | None
+    provider_versions: tuple[str, ...]
+    cli_config: Path
+    plugin_cache: Path
+    others: dict[str, Tool] = field(default_factory=dict)
+
+    def env(self) -> dict[str, str]:
+        """Variables every terraform call gets: our CLI config, no prompts, no update checks."""
+        return {
+            "TF_CLI_CONFIG_FILE": str(self.cli_config),
+            "TF_IN_AUTOMATION": "1",
+            "TF_INPUT": "0",
+            "CHECKPOINT_DISABLE": "1",
+        }
+
+    @property
+    def provider_source(self) -> str:
+        if self.mirror:
+            return f"filesystem mirror {self.mirror} (aws {', '.join(self.provider_versions)})"
+        return "Terraform registry (no filesystem mirror found)"
+
+
+def _version_of(argv: list[str], parse: str = "text") -> str | None:
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=30, check=False).stdout
+    except OSError:
+        return None
+    if parse == "json":
+        try:
+            return json.loads(out).get("terraform_version")
+        except json.JSONDecodeError:
+            return None
+    first = out.strip().splitlines()
+    return first[0].strip() if first else None
+
+
+def find_terraform() -> Tool:
+    """STRATATEST_TERRAFORM or `terraform` on PATH."""
+    hint = "install Terraform >= 1.6 and put it on PATH, or set STRATATEST_TERRAFORM=/path/to/terraform"
+    path = os.environ.get("STRATATEST_TERRAFORM") or shutil.which("terraform")
+    if path and not os.access(path, os.X_OK):
+        path = None
+    version = _version_of([path, "version", "-json"], parse="json") if path else None
+    return Tool("terraform", path, version, hint)
+
+
+def require_terraform(tool: Tool) -> Tool:
+    if not tool.found:
+        raise ToolMissing("terraform not found", hint=tool.hint)
+    return tool
+
+
+def _aws_versions(mirror: Path) -> tuple[str, ...]:
+    base = mirror / AWS_PROVIDER
+    if not base.is_dir():
+        return ()
+    return tuple(sorted(p.name for p in base.iterdir() if p.is_dir() and any(p.iterdir())))
+
+
+def find_mirror() -> tuple[Path | None, tuple[str, ...]]:
+    """The provider mirror: STRATATEST_PROVIDER_MIRROR (must hold the aws provider) or a known folder."""
+    explicit = os.environ.get("STRATATEST_PROVIDER_MIRROR")
+    if explicit:
+        mirror = Path(explicit)
+        versions = _aws_versions(mirror)
+        if not versions:
+            raise ToolMissing(
+                f"the hashicorp/aws provider is not in STRATATEST_PROVIDER_MIRROR={explicit}",
+                hint=f"expected {AWS_PROVIDER}/<version>/<os_arch>/ under it; unset it to use the registry",
+            )
+        return mirror, versions
+    for candidate in MIRROR_CANDIDATES:
+        versions = _aws_versions(Path(candidate))
+        if versions:
+            return Path(candidate), versions
+    return None, ()
+
+
+def render_cli_config(mirror: Path | None, plugin_cache: Path) -> str:
+    """HCL for TF_CLI_CONFIG_FILE: mirror for hashicorp/* when present, direct for the rest, shared cache."""
+    lines = []
+    if mirror:
+        lines += [
+            "provider_installation {",
+            "  filesystem_mirror {",
+            f"    path    = {json.dumps(str(mirror))}",
+            '    include = ["registry.terraform.io/hashicorp/*"]',
+            "  }",
+            "  direct {",
+            '    exclude = ["registry.terraform.io/hashicorp/*"]',
+            "  }",
+            "}",
+        ]
+    lines.append(f"plugin_cache_dir = {json.dumps(str(plugin_cache))}")
+    return "\n".join(lines) + "\n"
+
+
+def _write_atomic(path: Path, text: str) -> None:
+    if path.exists() and path.read_text() == text:
+        return
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    tmp.write_text(text)
+    os.replace(tmp, path)
+
+
+@cache
+def toolchain() -> Toolchain:
+    """Resolve terraform and the provider source once per process; raise ToolMissing when unusable."""
+    terraform = require_terraform(find_terraform())
+    mirror, versions = find_mirror()
+    root = cache_dir()
+    plugin_cache = root / "plugins"
+    plugin_cache.mkdir(exist_ok=True)
+    cli_config = root / "terraform.tfrc"
+    _write_atomic(cli_config, render_cli_config(mirror, plugin_cache))
+    return Toolchain(terraform, mirror, versions, cli_config, plugin_cache, others=find_others())
+
+
+def find_others() -> dict[str, Tool]:
+    """Tools later layers use; absence is reported, not fatal, until a layer needs them."""
+    helm = shutil.which("helm")
+    promtool = shutil.which("promtool")
+    return {
+        "helm": Tool(
+            "helm",
+            helm,
+            _version_of([helm, "version", "--short"]) if helm else None,
+            "needed by the chart layer: put helm on PATH",
+        ),
+        "promtool": Tool(
+            "promtool",
+            promtool,
+            _version_of([promtool, "--version"]) if promtool else None,
+            "needed for alert-rule tests: apt-get install --no-install-recommends prometheus",
+        ),
+    }
+
+
+def doctor() -> tuple[list[str], bool]:
+    """Lines saying what was found and where; ok is False when the Terraform layers cannot run."""
+    lines: list[str] = []
+    terraform = find_terraform()
+    ok = terraform.found
+    lines.append(
+        f"terraform   {terraform.version or '?'} at {terraform.path}"
+        if terraform.found
+        else f"terraform   MISSING — {terraform.hint}"
+    )
+    try:
+        mirror, versions = find_mirror()
+        lines.append(
+            f"aws provider {', '.join(versions)} from filesystem mirror {mirror}"
+            if mirror
+            else "aws provider from the Terraform registry (no filesystem mirror found; needs network)"
+        )
+    except ToolMissing as err:
+        ok = False
+        lines.append(f"aws provider MISSING — {err}")
+    if terraform.found and ok:
+        chain = toolchain()
+        lines.append(f"cli config  {chain.cli_config} (plugin cache {chain.plugin_cache})")
+    for tool in find_others().values():
+        lines.append(
+            f"{tool.name:<11} {tool.version} at {tool.path}"
+            if tool.found
+            else f"{tool.name:<11} not found — {tool.hint}"
+        )
+    return lines, ok

@@ -1,0 +1,110 @@
+"""Bad input gets one clear line and a non-zero exit, never a traceback."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+CATALOGUE = ROOT / "controls" / "catalogue.yaml"
+STRATATEST = [sys.executable, "-m", "stratatest.cli"]
+
+
+def run(argv: list[str], *, env: dict[str, str] | None = None, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(argv, cwd=cwd, env=env or os.environ.copy(), capture_output=True, text=True, timeout=300)
+
+
+def assert_clean_error(proc: subprocess.CompletedProcess[str], *needles: str) -> None:
+    output = proc.stdout + proc.stderr
+    assert proc.returncode not in (0, 5), output
+    assert "Traceback" not in output, output
+    for needle in needles:
+        assert needle in output, output
+
+
+def test_missing_terraform_is_one_line(tmp_path: Path) -> None:
+    bindir = tmp_path / "bin"
+    bindir.mkdir()
+    env = {k: v for k, v in os.environ.items() if k != "STRATATEST_TERRAFORM"}
+    env["PATH"] = f"{bindir}:{Path(sys.executable).parent}"
+    assert shutil.which("terraform", path=env["PATH"]) is None
+    proc = run([*STRATATEST, "run"], env=env)
+    assert_clean_error(proc, "stratatest: terraform not found", "STRATATEST_TERRAFORM")
+    assert proc.returncode == 3
+    assert len(proc.stderr.strip().splitlines()) == 1
+
+
+def test_doctor_reports_missing_terraform(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if k != "STRATATEST_TERRAFORM"}
+    env["PATH"] = str(Path(sys.executable).parent)
+    proc = run([*STRATATEST, "doctor"], env=env)
+    assert proc.returncode == 3
+    assert "terraform   MISSING" in proc.stdout
+
+
+def test_missing_provider_is_one_line(tmp_path: Path) -> None:
+    env = os.environ | {"STRATATEST_PROVIDER_MIRROR": str(tmp_path), "STRATATEST_CACHE_DIR": str(tmp_path / "c")}
+    proc = run([*STRATATEST, "run"], env=env)
+    assert_clean_error(proc, "hashicorp/aws provider is not in STRATATEST_PROVIDER_MIRROR")
+    assert proc.returncode == 3
+
+
+def test_moto_port_taken_is_one_line() -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        port = sock.getsockname()[1]
+        proc = run([*STRATATEST, "run", "--workers=1", f"--moto-port={port}", "--layer=plan", "-k", "test_acls"])
+    assert_clean_error(proc, f"127.0.0.1:{port} is already in use")
+    assert proc.returncode == 3
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makeini(f"[pytest]\naddopts = -p no:cacheprovider --catalogue={CATALOGUE}\n")
+    return pytester
+
+
+def test_unknown_control_id(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        test_x="""
+        import pytest
+
+        @pytest.mark.control("STRATA-S3-01")
+        def test_typo():
+            pass
+        """
+    )
+    result = project.runpytest_subprocess()
+    output = result.stdout.str() + result.stderr.str()
+    assert result.ret == pytest.ExitCode.USAGE_ERROR, output
+    assert "STRATA-S3-01" in output and "STRATA-S3-001" in output  # names the typo and suggests the id
+    assert "Traceback" not in output
+
+
+def test_malformed_hcl(project: pytest.Pytester) -> None:
+    module = project.mkdir("broken")
+    (module / "main.tf").write_text('resource "aws_s3_bucket" "x" {\n  bucket = \n}\n')
+    project.makepyfile(
+        test_x=f"""
+        import pytest
+        from pathlib import Path
+
+        pytestmark = pytest.mark.plan
+
+        def test_plan(plan_of):
+            plan_of(Path({str(module)!r}))
+        """
+    )
+    result = project.runpytest_subprocess()
+    output = result.stdout.str() + result.stderr.str()
+    assert result.ret == pytest.ExitCode.TESTS_FAILED, output
+    assert "TerraformFailed: terraform init failed" in output
+    assert "main.tf" in output or "Invalid expression" in output
+    assert "Traceback" not in output

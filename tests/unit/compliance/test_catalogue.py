@@ -1,0 +1,258 @@
+"""The catalogue loader: the repo's file is valid; every bad input is one line naming file and control."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from stratatest.compliance.catalogue import (
+    CATALOGUE_ENV,
+    Catalogue,
+    Control,
+    Mapping,
+    default_catalogue_path,
+    load_catalogue,
+)
+from stratatest.errors import ConfigError
+
+REPO_CATALOGUE = Path(__file__).resolve().parents[3] / "controls" / "catalogue.yaml"
+
+GOOD_CONTROL = """\
+  - id: STRATA-S3-001
+    title: S3 default encryption uses SSE-KMS
+    severity: high
+    rationale: key access is audited
+    remediation: set sse_algorithm = aws:kms
+    mappings:
+      - framework: AWS FSBP
+        version: "1.0.0"
+        ids: ["S3.17"]
+"""
+
+
+def write(tmp_path: Path, controls: str, header: str = "version: 1\ncontrols:\n") -> Path:
+    path = tmp_path / "controls" / "catalogue.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(header + controls, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def in_tmp(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Run from tmp_path so messages show the relative path `controls/catalogue.yaml`, as users see it."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv(CATALOGUE_ENV, raising=False)
+    return tmp_path
+
+
+def error_of(path: Path) -> str:
+    with pytest.raises(ConfigError) as info:
+        load_catalogue(path)
+    message = str(info.value)
+    assert "\n" not in message, "a ConfigError is one line"
+    return message
+
+
+# -- the repository's catalogue ---------------------------------------------------------------------------
+
+
+def test_repo_catalogue_loads_with_the_state_backend_controls() -> None:
+    catalogue = load_catalogue(REPO_CATALOGUE)
+    assert catalogue.ids == [
+        "STRATA-S3-001",
+        "STRATA-S3-002",
+        "STRATA-S3-003",
+        "STRATA-S3-004",
+        "STRATA-S3-005",
+        "STRATA-S3-006",
+        "STRATA-KMS-001",
+        "STRATA-DDB-001",
+        "STRATA-DDB-002",
+        "STRATA-TFSTATE-001",
+    ]
+
+
+def test_repo_catalogue_custom_controls_explain_themselves_and_mappings_carry_versions() -> None:
+    for control in load_catalogue(REPO_CATALOGUE):
+        if not control.mappings:
+            assert control.notes, control.id
+        for mapping in control.mappings:
+            assert mapping.version and mapping.ids, control.id
+
+
+def test_repo_catalogue_keeps_cis_renumbering_apart() -> None:
+    tls = load_catalogue(REPO_CATALOGUE).get("STRATA-S3-003")
+    cis = {m.version: m.ids for m in tls.mappings if m.framework == "CIS AWS Foundations"}
+    assert cis == {"5.0.0": ("2.1.1",), "6.0.0": ("3.1.1",)}
+
+
+# -- loading ----------------------------------------------------------------------------------------------
+
+
+def test_loads_fields_into_frozen_dataclasses(in_tmp: Path) -> None:
+    catalogue = load_catalogue(write(in_tmp, GOOD_CONTROL))
+    control = catalogue.get("STRATA-S3-001")
+    assert control == Control(
+        id="STRATA-S3-001",
+        title="S3 default encryption uses SSE-KMS",
+        severity="high",
+        rationale="key access is audited",
+        remediation="set sse_algorithm = aws:kms",
+        mappings=(Mapping("AWS FSBP", "1.0.0", ("S3.17",)),),
+    )
+    with pytest.raises(AttributeError):
+        control.severity = "low"  # type: ignore[misc]
+
+
+def test_bad_severity_names_file_control_and_allowed_values(in_tmp: Path) -> None:
+    path = write(in_tmp, GOOD_CONTROL.replace("severity: high", "severity: urgent"))
+    assert error_of(path) == (
+        "controls/catalogue.yaml: control STRATA-S3-001: severity 'urgent' is not one of critical, high, medium, low"
+    )
+
+
+@pytest.mark.parametrize("field", ["title", "severity", "rationale", "remediation", "mappings"])
+def test_missing_field(in_tmp: Path, field: str) -> None:
+    if field == "mappings":
+        text = GOOD_CONTROL.split("    mappings:")[0]
+    else:
+        text = "".join(line for line in GOOD_CONTROL.splitlines(True) if not line.startswith(f"    {field}:"))
+    path = write(in_tmp, text)
+    assert error_of(path) == f"controls/catalogue.yaml: control STRATA-S3-001: missing field '{field}'"
+
+
+def test_missing_id_names_the_control_by_position(in_tmp: Path) -> None:
+    second = GOOD_CONTROL.replace("  - id: STRATA-S3-001\n    title", "  - title")
+    message = error_of(write(in_tmp, GOOD_CONTROL + second))
+    assert message == "controls/catalogue.yaml: control #2: missing field 'id'"
+
+
+def test_duplicate_id(in_tmp: Path) -> None:
+    message = error_of(write(in_tmp, GOOD_CONTROL + GOOD_CONTROL))
+    assert message.startswith("controls/catalogue.yaml: control STRATA-S3-001: duplicate id")
+
+
+def test_malformed_yaml_gives_the_line(in_tmp: Path) -> None:
+    path = write(in_tmp, GOOD_CONTROL.replace("title: S3 default", "title: [S3 default"))
+    message = error_of(path)
+    assert message.startswith("controls/catalogue.yaml: invalid YAML at line 5, column ")
+    assert message.endswith("'severity: high'")
+
+
+def test_duplicate_yaml_key_is_not_silently_overwritten(in_tmp: Path) -> None:
+    doubled = GOOD_CONTROL.replace("    severity: high\n", "    severity: high\n    severity: low\n")
+    path = write(in_tmp, doubled)
+    message = error_of(path)
+    assert "duplicate key 'severity'" in message
+    assert "line 6" in message
+
+
+def test_unquoted_framework_version_must_be_quoted(in_tmp: Path) -> None:
+    path = write(in_tmp, GOOD_CONTROL.replace('version: "1.0.0"', "version: 3.3"))
+    message = error_of(path)
+    assert message.startswith("controls/catalogue.yaml: control STRATA-S3-001: mapping #1: version must")
+    assert '"3.3"' in message
+
+
+def test_mapping_without_version_is_rejected(in_tmp: Path) -> None:
+    path = write(in_tmp, GOOD_CONTROL.replace('        version: "1.0.0"\n', ""))
+    assert "mapping #1: missing field 'version'" in error_of(path)
+
+
+@pytest.mark.parametrize("bad_id", ["strata-s3-001", "STRATA", "STRATA-S3-", "STRATA_S3_001"])
+def test_id_pattern(in_tmp: Path, bad_id: str) -> None:
+    path = write(in_tmp, GOOD_CONTROL.replace("STRATA-S3-001", bad_id))
+    assert "does not match" in error_of(path)
+
+
+def test_unknown_field_catches_typos(in_tmp: Path) -> None:
+    path = write(in_tmp, GOOD_CONTROL.replace("remediation:", "remidiation:"))
+    assert "missing field 'remediation'" in error_of(path)
+    path = write(in_tmp, GOOD_CONTROL + "    owner: platform\n")
+    assert "unknown field 'owner'" in error_of(path)
+
+
+def test_custom_control_needs_notes(in_tmp: Path) -> None:
+    custom = GOOD_CONTROL.split("    mappings:")[0] + "    mappings: []\n"
+    assert "needs 'notes'" in error_of(write(in_tmp, custom))
+    catalogue = load_catalogue(write(in_tmp, custom + "    notes: no public check exists\n"))
+    assert catalogue.get("STRATA-S3-001").notes == "no public check exists"
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("version: 2\ncontrols: []\n", "'version' must be 1"),
+        ("version: 1\ncontrols: []\n", "'controls' must be a non-empty list"),
+        ("- just a list\n", "expected a mapping"),
+        ("", "expected a mapping"),
+    ],
+)
+def test_top_level_shape(in_tmp: Path, text: str, expected: str) -> None:
+    path = in_tmp / "controls" / "catalogue.yaml"
+    path.parent.mkdir()
+    path.write_text(text, encoding="utf-8")
+    assert expected in error_of(path)
+
+
+def test_missing_file(in_tmp: Path) -> None:
+    assert "cannot read controls catalogue" in error_of(in_tmp / "nope.yaml")
+
+
+# -- lookups ----------------------------------------------------------------------------------------------
+
+
+def test_unknown_id_suggests_the_closest_and_names_the_file(in_tmp: Path) -> None:
+    catalogue = load_catalogue(write(in_tmp, GOOD_CONTROL))
+    with pytest.raises(ConfigError) as info:
+        catalogue.get("STRATA-S3-01")
+    message = str(info.value)
+    assert "'STRATA-S3-01'" in message
+    assert "controls/catalogue.yaml" in message
+    assert "did you mean STRATA-S3-001?" in message
+
+
+def test_unknown_id_without_close_match_says_how_to_fix(in_tmp: Path) -> None:
+    catalogue = load_catalogue(write(in_tmp, GOOD_CONTROL))
+    with pytest.raises(ConfigError, match=r"add it to controls/catalogue\.yaml"):
+        catalogue.get("XYZ-1")
+
+
+def test_contains_iter_ids_len() -> None:
+    controls = [Control(f"A-{n}", "t", "low", "r", "m", notes="n") for n in (2, 1)]
+    catalogue = Catalogue(controls)
+    assert "A-1" in catalogue and "A-3" not in catalogue
+    assert [c.id for c in catalogue] == ["A-2", "A-1"]
+    assert catalogue.ids == ["A-2", "A-1"]
+    assert len(catalogue) == 2
+
+
+# -- finding the default catalogue ------------------------------------------------------------------------
+
+
+def test_default_path_walks_up_from_the_cwd(in_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(in_tmp, GOOD_CONTROL)
+    deep = in_tmp / "tests" / "unit"
+    deep.mkdir(parents=True)
+    monkeypatch.chdir(deep)
+    assert default_catalogue_path() == path.resolve()
+
+
+def test_default_path_env_var_wins(in_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    write(in_tmp, GOOD_CONTROL)
+    other = in_tmp / "elsewhere.yaml"
+    other.write_text("version: 1\n", encoding="utf-8")
+    monkeypatch.setenv(CATALOGUE_ENV, str(other))
+    assert default_catalogue_path() == other
+
+
+def test_default_path_env_var_pointing_nowhere(in_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(CATALOGUE_ENV, str(in_tmp / "missing.yaml"))
+    with pytest.raises(ConfigError, match=f"{CATALOGUE_ENV}=.*missing.yaml: no such file"):
+        default_catalogue_path()
+
+
+def test_default_path_not_found(in_tmp: Path) -> None:
+    with pytest.raises(ConfigError, match=r"no controls/catalogue\.yaml found"):
+        default_catalogue_path(in_tmp)

@@ -1,0 +1,127 @@
+"""Plan layer for terraform/modules/state-backend: one plan, many assertions, plus the inventory."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from stratatest.terraform import inventory
+
+pytestmark = pytest.mark.plan
+
+MODULE = Path(__file__).resolve().parents[3] / "terraform" / "modules" / "state-backend"
+INVENTORY = MODULE / "inventory" / "default.yaml"
+VARIABLES = inventory.load(INVENTORY)["variables"]
+
+
+@pytest.fixture(scope="module")
+def plan(plan_of):
+    return plan_of(MODULE, **VARIABLES)
+
+
+def test_matches_inventory(plan) -> None:
+    inventory.assert_matches(plan, INVENTORY, MODULE.relative_to(MODULE.parents[2]))
+
+
+def test_creates_only_and_nothing_else(plan) -> None:
+    assert all(r.actions == ("create",) for r in plan.managed), plan.diff_text()
+
+
+@pytest.mark.control("STRATA-S3-001", "STRATA-TFSTATE-001")
+def test_bucket_encrypted_with_the_module_kms_key(plan) -> None:
+    sse = plan["aws_s3_bucket_server_side_encryption_configuration.state"]
+    rule = sse["rule"][0]
+    assert rule["apply_server_side_encryption_by_default"][0]["sse_algorithm"] == "aws:kms"
+    assert rule["bucket_key_enabled"] is True
+    refs = plan.references(sse.address, "rule.apply_server_side_encryption_by_default.kms_master_key_id")
+    assert "aws_kms_key.state" in refs
+
+
+@pytest.mark.control("STRATA-S3-002", "STRATA-TFSTATE-001")
+def test_all_four_public_access_blocks(plan) -> None:
+    pab = plan["aws_s3_bucket_public_access_block.state"]
+    flags = ("block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets")
+    assert {flag: pab[flag] for flag in flags} == dict.fromkeys(flags, True)
+
+
+@pytest.mark.control("STRATA-S3-003")
+def test_bucket_policy_denies_insecure_transport(plan) -> None:
+    doc = plan["data.aws_iam_policy_document.bucket"]
+    deny = [s for s in doc["statement"] if s["effect"] == "Deny"]
+    assert deny, "no Deny statement in the bucket policy"
+    stmt = deny[0]
+    assert stmt["actions"] == ["s3:*"]
+    assert stmt["principals"] == [{"type": "*", "identifiers": ["*"]}]
+    assert stmt["condition"] == [{"test": "Bool", "variable": "aws:SecureTransport", "values": ["false"]}]
+    assert "data.aws_iam_policy_document.bucket" in plan.references("aws_s3_bucket_policy.state", "policy")
+
+
+@pytest.mark.control("STRATA-S3-004", "STRATA-TFSTATE-001")
+def test_versioning_enabled(plan) -> None:
+    versioning = plan["aws_s3_bucket_versioning.state"]
+    assert versioning["versioning_configuration"][0]["status"] == "Enabled"
+
+
+@pytest.mark.control("STRATA-S3-005")
+def test_acls_disabled(plan) -> None:
+    assert plan["aws_s3_bucket_ownership_controls.state"]["rule"][0]["object_ownership"] == "BucketOwnerEnforced"
+
+
+@pytest.mark.control("STRATA-S3-006")
+def test_noncurrent_versions_expire(plan) -> None:
+    rules = plan["aws_s3_bucket_lifecycle_configuration.state"]["rule"]
+    enabled = [r for r in rules if r["status"] == "Enabled"]
+    days = [e["noncurrent_days"] for r in enabled for e in r["noncurrent_version_expiration"]]
+    assert days == [VARIABLES.get("noncurrent_version_expiration_days", 90)]
+
+
+@pytest.mark.control("STRATA-KMS-001")
+def test_kms_key_rotates(plan) -> None:
+    key = plan["aws_kms_key.state"]
+    assert key["enable_key_rotation"] is True
+    assert 90 <= key["rotation_period_in_days"] <= 365
+    assert plan["aws_kms_alias.state"]["name"].startswith("alias/")
+
+
+@pytest.mark.control("STRATA-DDB-001", "STRATA-TFSTATE-001")
+def test_lock_table_on_demand_with_pitr(plan) -> None:
+    table = plan["aws_dynamodb_table.lock"]
+    assert table["billing_mode"] == "PAY_PER_REQUEST"
+    assert table["hash_key"] == "LockID"
+    assert table["attribute"] == [{"name": "LockID", "type": "S"}]
+    assert table["point_in_time_recovery"][0]["enabled"] is True
+
+
+@pytest.mark.control("STRATA-DDB-002")
+def test_lock_table_encrypted_with_the_module_key(plan) -> None:
+    table = plan["aws_dynamodb_table.lock"]
+    assert table["server_side_encryption"][0]["enabled"] is True
+    assert "aws_kms_key.state" in plan.references(table.address, "server_side_encryption.kms_key_arn")
+
+
+def test_every_resource_tagged(plan) -> None:
+    taggable = [r for r in plan.managed if "tags" in r.values]
+    assert taggable
+    for resource in taggable:
+        assert resource["tags"].items() >= VARIABLES["tags"].items(), resource.address
+
+
+BAD_INPUT = {
+    "bucket_name": "Not_A_Bucket",
+    "noncurrent_version_expiration_days": 0,
+    "kms_rotation_period_in_days": 30,
+    "kms_deletion_window_in_days": 3,
+}
+
+
+def test_rejects_bad_input(harness) -> None:
+    """Terraform reports every failed validation of one plan, so one plan covers all bad inputs."""
+    ws = harness.workspace(MODULE, {**VARIABLES, **BAD_INPUT})
+    try:
+        result = ws.tf.run_raw("plan", "-input=false", "-no-color", "-refresh=false")
+    finally:
+        ws.remove()
+    assert result.retcode == 1, result.out
+    for variable in BAD_INPUT:
+        assert f"var.{variable} is" in result.err, f"no validation error for {variable}:\n{result.err}"
