@@ -16,12 +16,13 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from stratatest.targets.moto import MotoTarget
 from stratatest.terraform.harness import VARS_FILE, Workspace
+from stratatest.terraform.runner import Terraform
 from stratatest.toolchain import Toolchain, toolchain
 
 REPO = Path(__file__).resolve().parents[1]
@@ -34,9 +35,7 @@ APPLY_VARS: dict[str, Any] = {
 }
 PROVIDER_FILE = "stratatest_provider.tf"
 #: What the raw side's working copy must not inherit from the module folder.
-NOT_MODULE = shutil.ignore_patterns(
-    ".terraform", ".terraform.lock.hcl", "*.tfstate*", "*.tfplan", "inventory"
-)
+NOT_MODULE = shutil.ignore_patterns(".terraform", ".terraform.lock.hcl", "*.tfstate*", "*.tfplan", "inventory")
 
 
 class BenchError(RuntimeError):
@@ -72,23 +71,70 @@ def say(message: str) -> None:
     print(message, flush=True)
 
 
-def timed(action: Callable[[], object]) -> float:
+@dataclass
+class Timing:
+    """Seconds of one side's measured work, and how much of it each terraform subcommand took."""
+
+    seconds: float = 0.0
+    commands: dict[str, list[float]] = field(default_factory=dict)
+
+    def breakdown(self) -> str:
+        """E.g. `plan 8.9, show 1.5, other 0.4`: other is Python (copies, cache seeding, assertions)."""
+        parts = [
+            f"{name} {len(times)}x {sum(times):.1f}" if len(times) > 1 else f"{name} {times[0]:.1f}"
+            for name, times in self.commands.items()
+        ]
+        other = self.seconds - sum(sum(times) for times in self.commands.values())
+        return ", ".join([*parts, f"other {other:.1f}"])
+
+
+#: The Timing collecting terraform calls right now; set only inside timed(), so setup never counts.
+_current: Timing | None = None
+
+
+def _clock(cmd: str, args: Sequence[str], seconds: float) -> None:
+    if _current is not None:
+        name = f"{cmd} {args[0]}" if cmd == "providers" and args else cmd
+        _current.commands.setdefault(name, []).append(seconds)
+
+
+def _clocked_run_raw(self: Terraform, cmd: str, *args: str) -> Any:
     start = time.perf_counter()
-    action()
-    return time.perf_counter() - start
+    try:
+        return _run_raw(self, cmd, *args)
+    finally:
+        _clock(cmd, args, time.perf_counter() - start)
 
 
-def interleave(sides: Sequence[tuple[str, Callable[[int], float]]], repeat: int) -> dict[str, list[float]]:
+# Every harness terraform call goes through Terraform.run_raw; wrapping it costs one clock read per call.
+_run_raw = Terraform.run_raw
+Terraform.run_raw = _clocked_run_raw  # type: ignore[method-assign]
+
+
+def timed(action: Callable[[], object]) -> Timing:
+    """Run the measured work, recording its terraform calls (harness and raw alike) for the breakdown."""
+    global _current
+    timing = _current = Timing()
+    start = time.perf_counter()
+    try:
+        action()
+    finally:
+        timing.seconds = time.perf_counter() - start
+        _current = None
+    return timing
+
+
+def interleave(sides: Sequence[tuple[str, Callable[[int], Timing]]], repeat: int) -> dict[str, list[float]]:
     """Run the sides A B A B …, so drift in machine load spreads over both; each side times itself.
 
-    A side does its own untimed setup and cleanup and returns only the seconds of the measured work.
+    A side does its own untimed setup and cleanup and returns only the Timing of the measured work.
     """
     samples: dict[str, list[float]] = {name: [] for name, _ in sides}
     for index in range(repeat):
         for name, side in sides:
-            seconds = side(index)
-            samples[name].append(seconds)
-            say(f"    round {index + 1}/{repeat}  {name:<24} {seconds:7.2f} s")
+            timing = side(index)
+            samples[name].append(timing.seconds)
+            say(f"    round {index + 1}/{repeat}  {name:<24} {timing.seconds:7.2f} s  [{timing.breakdown()}]")
     return samples
 
 
@@ -107,10 +153,9 @@ def terraform_env(chain: Toolchain, target: MotoTarget) -> dict[str, str]:
     return inherited | chain.env() | target.env()
 
 
-def raw_terraform(
-    chain: Toolchain, cwd: Path, env: dict[str, str], *args: str, expect: tuple[int, ...] = (0,)
-) -> None:
+def raw_terraform(chain: Toolchain, cwd: Path, env: dict[str, str], *args: str, expect: tuple[int, ...] = (0,)) -> None:
     """One plain terraform call, output captured like the harness captures it, nothing else around it."""
+    start = time.perf_counter()
     proc = subprocess.run(
         [chain.terraform.path or "terraform", *args],
         cwd=cwd,
@@ -120,14 +165,13 @@ def raw_terraform(
         text=True,
         check=False,
     )
+    _clock(args[0], args[1:], time.perf_counter() - start)
     if proc.returncode not in expect:
         tail = (proc.stderr or proc.stdout).strip().splitlines()[-8:]
         raise BenchError(f"raw `terraform {' '.join(args)}` exited {proc.returncode} in {cwd}: {tail}")
 
 
-def raw_copy(
-    dest: Path, settings_from: Workspace | None = None, variables: dict[str, Any] | None = None
-) -> Path:
+def raw_copy(dest: Path, settings_from: Workspace | None = None, variables: dict[str, Any] | None = None) -> Path:
     """A plain copy of the module folder, optionally with a harness workspace's provider file and tfvars.
 
     Taking the provider file from a harness workspace keeps the raw side on the very same endpoints, CA

@@ -13,6 +13,7 @@ from common import (
     APPLY_VARS,
     MODULE,
     Comparison,
+    Timing,
     bench_root,
     interleave,
     moto,
@@ -35,9 +36,7 @@ VARIABLES = {"bucket_name": "bench-p1-bucket", **APPLY_VARS}
 
 
 def run(chain: Toolchain, repeat: int) -> list[Comparison]:
-    say(
-        f"P1 init: {COPIES} harness working copies (cold init cache) vs 1 raw `terraform init -backend=false`"
-    )
+    say(f"P1 init: {COPIES} harness working copies (cold init cache) vs 1 raw `terraform init -backend=false`")
     with bench_root("p1") as root, moto(root) as target, scratch_cache(root):
         harness = Harness(chain, target, run_id("p1"), shared_dir(root, "shared"))
         env = terraform_env(chain, target)
@@ -46,24 +45,20 @@ def run(chain: Toolchain, repeat: int) -> list[Comparison]:
         # any machine that has run the suite once; the samples then measure a module's first init.
         harness.workspace(MODULE, VARIABLES).remove()
 
-        def harness_side(index: int) -> float:
+        def harness_side(index: int) -> Timing:
             shutil.rmtree(wd.init_cache_dir(digest), ignore_errors=True)
             copies = []
-            seconds = timed(
-                lambda: copies.extend(harness.workspace(MODULE, VARIABLES) for _ in range(COPIES))
-            )
+            seconds = timed(lambda: copies.extend(harness.workspace(MODULE, VARIABLES) for _ in range(COPIES)))
             for ws in copies:
                 ws.remove()
             return seconds
 
-        def raw_side(index: int, *, with_lock: bool) -> float:
+        def raw_side(index: int, *, with_lock: bool) -> Timing:
             copy = raw_copy(root / f"raw-{'lock' if with_lock else 'plain'}-{index}")
             if with_lock:
                 shutil.copy2(wd.shared_lock_file(), copy / wd.LOCK_FILE)
             try:
-                return timed(
-                    lambda: raw_terraform(chain, copy, env, "init", "-input=false", "-backend=false")
-                )
+                return timed(lambda: raw_terraform(chain, copy, env, "init", "-input=false", "-backend=false"))
             finally:
                 shutil.rmtree(copy, ignore_errors=True)
 

@@ -17,6 +17,7 @@ from common import (
     MODULE,
     BenchError,
     Comparison,
+    Timing,
     bench_root,
     interleave,
     moto,
@@ -77,10 +78,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("bucket arn unknown until apply", lambda p: p[BUCKET_ADDR].is_unknown("arn")),
     (
         "acls disabled",
-        lambda p: (
-            p["aws_s3_bucket_ownership_controls.state"]["rule"][0]["object_ownership"]
-            == "BucketOwnerEnforced"
-        ),
+        lambda p: p["aws_s3_bucket_ownership_controls.state"]["rule"][0]["object_ownership"] == "BucketOwnerEnforced",
     ),
     *((f"public access block {flag}", lambda p, f=flag: p[PAB][f] is True) for flag in PAB_FLAGS),
     (
@@ -89,9 +87,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ),
     (
         "sse algorithm",
-        lambda p: (
-            p[SSE]["rule"][0]["apply_server_side_encryption_by_default"][0]["sse_algorithm"] == "aws:kms"
-        ),
+        lambda p: p[SSE]["rule"][0]["apply_server_side_encryption_by_default"][0]["sse_algorithm"] == "aws:kms",
     ),
     ("bucket key on", lambda p: p[SSE]["rule"][0]["bucket_key_enabled"] is True),
     ("lifecycle rule id", lambda p: p[LIFECYCLE]["rule"][0]["id"] == "expire-noncurrent-state-versions"),
@@ -102,9 +98,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ),
     (
         "multipart uploads aborted",
-        lambda p: (
-            p[LIFECYCLE]["rule"][0]["abort_incomplete_multipart_upload"][0]["days_after_initiation"] == 7
-        ),
+        lambda p: p[LIFECYCLE]["rule"][0]["abort_incomplete_multipart_upload"][0]["days_after_initiation"] == 7,
     ),
     # kms
     ("key rotates", lambda p: p[KEY]["enable_key_rotation"] is True),
@@ -132,9 +126,7 @@ CHECKS: tuple[tuple[str, Check], ...] = (
     ("alias targets the module key", lambda p: KEY in p.references("aws_kms_alias.state", "target_key_id")),
     (
         "policy from the document",
-        lambda p: (
-            "data.aws_iam_policy_document.bucket" in p.references("aws_s3_bucket_policy.state", "policy")
-        ),
+        lambda p: "data.aws_iam_policy_document.bucket" in p.references("aws_s3_bucket_policy.state", "policy"),
     ),
     (
         "bucket settings all on the bucket",
@@ -168,14 +160,14 @@ def run(chain: Toolchain, repeat: int) -> list[Comparison]:
         setup.close()
         raw_terraform(chain, raw, env, "init", "-input=false", "-backend=false")
 
-        def harness_side(index: int) -> float:
+        def harness_side(index: int) -> Timing:
             harness = Harness(chain, target, run_id("p2"), shared_dir(root, f"shared-{index}"))
             try:
                 return timed(lambda: assert_all(harness.plan(MODULE, VARIABLES)))
             finally:
                 harness.close()
 
-        def raw_plan(index: int, *, show: bool) -> float:
+        def raw_plan(index: int, *, show: bool) -> Timing:
             plan_file = f"raw-{index}-{int(show)}.tfplan"
 
             def work() -> None:

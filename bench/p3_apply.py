@@ -15,6 +15,7 @@ from common import (
     APPLY_VARS,
     MODULE,
     Comparison,
+    Timing,
     bench_root,
     interleave,
     moto,
@@ -38,9 +39,7 @@ def variables(side: str, index: int) -> dict[str, object]:
 
 
 def run(chain: Toolchain, repeat: int) -> list[Comparison]:
-    say(
-        "P3 apply: Stack apply + assert_idempotent + destroy vs raw apply / plan -detailed-exitcode / destroy"
-    )
+    say("P3 apply: Stack apply + assert_idempotent + destroy vs raw apply / plan -detailed-exitcode / destroy")
     with bench_root("p3") as root, moto(root) as target, scratch_cache(root):
         env = terraform_env(chain, target)
         # Untimed: one workspace fills the init cache and endpoint list, the state the harness runs in.
@@ -48,7 +47,7 @@ def run(chain: Toolchain, repeat: int) -> list[Comparison]:
         warm.workspace(MODULE, {"bucket_name": "bench-p3-warm", **APPLY_VARS}).remove()
         warm.close()
 
-        def harness_side(index: int) -> float:
+        def harness_side(index: int) -> Timing:
             harness = Harness(chain, target, run_id("p3"), shared_dir(root, f"shared-{index}"))
             stack = Stack(harness, MODULE, variables("h", index))
 
@@ -63,7 +62,7 @@ def run(chain: Toolchain, repeat: int) -> list[Comparison]:
                 stack.destroy()  # no-op after a clean destroy; cleans up after a failure
                 harness.close()
 
-        def raw_side(index: int) -> float:
+        def raw_side(index: int) -> Timing:
             prep = Harness(chain, target, run_id("p3"), shared_dir(root, f"raw-shared-{index}"))
             ws = prep.workspace(MODULE, variables("r", index))
             copy = raw_copy(root / f"raw-{index}", settings_from=ws)

@@ -16,8 +16,6 @@ from botocore.exceptions import ClientError
 
 from stratatest.targets.moto import MotoTarget
 
-pytestmark = pytest.mark.emulator
-
 
 @pytest.fixture(scope="module")
 def plain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoTarget]:

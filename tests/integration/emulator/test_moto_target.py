@@ -23,8 +23,6 @@ from stratatest.errors import ConfigError, TargetError
 from stratatest.targets.moto import MotoTarget
 from stratatest.targets.moto.corrections import CORRECTIONS
 
-pytestmark = pytest.mark.emulator
-
 
 @pytest.fixture(scope="module")
 def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoTarget]:

@@ -18,8 +18,6 @@ import pytest
 from stratatest.inspect import AWS, eventually
 from stratatest.targets.moto import MotoTarget
 
-pytestmark = pytest.mark.emulator
-
 HERE = Path(__file__).resolve().parent
 CATALOGUE = HERE.parents[2] / "controls" / "catalogue.yaml"
 
@@ -27,7 +25,6 @@ INNER_TEST = f"""
 import pytest
 from pathlib import Path
 
-pytestmark = pytest.mark.emulator
 
 def test_apply(stacks, run_id):
     stacks(Path({str(HERE / "interruptible")!r}), bucket_name=f"interrupt-{{run_id}}")
