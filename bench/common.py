@@ -134,7 +134,11 @@ def interleave(sides: Sequence[tuple[str, Callable[[int], Timing]]], repeat: int
         for name, side in sides:
             timing = side(index)
             samples[name].append(timing.seconds)
-            say(f"    round {index + 1}/{repeat}  {name:<24} {timing.seconds:7.2f} s  [{timing.breakdown()}]")
+            load = os.getloadavg()[0]  # other work on the box shows here, not hidden in the medians
+            say(
+                f"    round {index + 1}/{repeat}  {name:<24} {timing.seconds:7.2f} s  "
+                f"[{timing.breakdown()}]  load {load:.1f}"
+            )
     return samples
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -23,8 +24,6 @@ def _find_tests(start: Path) -> Path:
 
 def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
     """Run the layers against the target; write results JSON + JUnit under reports/; print the summary."""
-    import pytest
-
     from stratatest.compliance.results import RunRecord
     from stratatest.report.summary import format_summary
     from stratatest.toolchain import toolchain
@@ -50,12 +49,25 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
         argv.append(f"--moto-port={args.moto_port}")
     if args.workers != 1:
         argv += ["-n", str(args.workers)]
-    code = int(pytest.main(argv + extra))
+    code = _run_pytest(argv + extra)
     if results.exists():
         print()
         print(format_summary(RunRecord.read(results)))
         print(f"results: {results}\njunit:   {reports / 'junit.xml'}")
     return code
+
+
+def _run_pytest(argv: list[str]) -> int:
+    """pytest in a child process (its own interpreter, so the plugin is loaded fresh and assertion-rewritten).
+
+    Ctrl-C reaches the child too; we keep waiting while it stops terraform and destroys what it applied.
+    """
+    child = subprocess.Popen([sys.executable, "-m", "pytest", *argv])
+    while True:
+        try:
+            return child.wait()
+        except KeyboardInterrupt:
+            print("stratatest: interrupted — waiting for the run to destroy what it created", file=sys.stderr)
 
 
 def cmd_doctor(args: argparse.Namespace, extra: list[str]) -> int:

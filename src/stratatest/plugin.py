@@ -105,12 +105,21 @@ def _register_results(config: pytest.Config) -> None:
         config,
         catalogue,
         run_id=config.stratatest_run_id,  # type: ignore[attr-defined]
-        target={"name": config.getoption("target")},
+        target=_target_facts(config),
         tool_versions=_tool_versions(),
         results_path=Path(results) if results else None,
     )
     config.pluginmanager.register(collector, "stratatest-results")
     config.stratatest_catalogue = catalogue  # type: ignore[attr-defined]
+
+
+def _target_facts(config: pytest.Config) -> dict[str, Any]:
+    """What the record says about the target (version, corrections), known before any worker starts it."""
+    from stratatest.targets import make_target
+
+    options = {"endpoint": config.getoption("moto_endpoint")} if config.getoption("target") == "moto" else {}
+    facts = make_target(config.getoption("target"), workdir=config.stratatest_shared, **options).describe()  # type: ignore[attr-defined]
+    return {k: v for k, v in facts.items() if v is not None}
 
 
 def _tool_versions() -> dict[str, str]:
@@ -221,8 +230,22 @@ def target(pytestconfig: pytest.Config) -> Iterator[Any]:
         _fatal(err)
     try:
         yield tgt
+        _check_nothing_left(tgt, pytestconfig.stratatest_run_id)  # type: ignore[attr-defined]
     finally:
         tgt.stop()
+
+
+def _check_nothing_left(tgt: Any, run_id: str) -> None:
+    """At the end of the session every resource tagged with the run id must be gone."""
+    from stratatest.targets.leftovers import left_behind
+    from stratatest.terraform.stack import live_stacks, notice
+
+    if live_stacks():
+        return  # the atexit guard destroys these; checking now would only report them twice
+    leftovers = left_behind(tgt, run_id)
+    if leftovers:
+        notice(f"run {run_id} left {len(leftovers)} resource(s) in {tgt.name}: {', '.join(leftovers)}")
+        raise StratatestError(f"run {run_id} left resources behind in {tgt.name}: {', '.join(leftovers)}")
 
 
 @pytest.fixture(scope="session")

@@ -8,12 +8,10 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from stratatest.inspect.errors import error_code
+
 if TYPE_CHECKING:
     from stratatest.inspect.aws import ClientSource
-
-
-def _code(err: ClientError) -> str:
-    return str(err.response.get("Error", {}).get("Code", ""))
 
 
 class DynamoDBTable:
@@ -38,7 +36,7 @@ class DynamoDBTable:
         try:
             self._describe()
         except ClientError as err:
-            if _code(err) == "ResourceNotFoundException":
+            if error_code(err) == "ResourceNotFoundException":
                 return False
             raise
         return True

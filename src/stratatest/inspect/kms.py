@@ -11,14 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
+from stratatest.inspect.errors import error_code
+
 if TYPE_CHECKING:
     from stratatest.inspect.aws import ClientSource
 
 _PENDING_DELETION = {"PendingDeletion", "PendingReplicaDeletion"}
-
-
-def _code(err: ClientError) -> str:
-    return str(err.response.get("Error", {}).get("Code", ""))
 
 
 class KMSKey:
@@ -44,7 +42,7 @@ class KMSKey:
         try:
             self._metadata()
         except ClientError as err:
-            if _code(err) == "NotFoundException":
+            if error_code(err) == "NotFoundException":
                 return False
             raise
         return True
@@ -79,7 +77,7 @@ class KMSKey:
         try:
             return self._kms.get_key_rotation_status(KeyId=self.key_id)
         except ClientError as err:
-            if _code(err) == "UnsupportedOperationException":  # asymmetric, HMAC, imported: cannot rotate
+            if error_code(err) == "UnsupportedOperationException":  # asymmetric, HMAC, imported: cannot rotate
                 return {}
             raise
 

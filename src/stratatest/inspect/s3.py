@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 from botocore.exceptions import ClientError
 
 from stratatest.inspect import policy as pol
+from stratatest.inspect.errors import error_code
 
 if TYPE_CHECKING:
     from stratatest.inspect.aws import ClientSource
@@ -21,10 +22,6 @@ if TYPE_CHECKING:
 #: The four PublicAccessBlock flags; all must be true to block public access.
 PUBLIC_ACCESS_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
 _MISSING_BUCKET = {"404", "NoSuchBucket", "NotFound"}
-
-
-def _code(err: ClientError) -> str:
-    return str(err.response.get("Error", {}).get("Code", ""))
 
 
 class S3Bucket:
@@ -46,7 +43,7 @@ class S3Bucket:
         try:
             return getattr(self._s3, operation)(Bucket=self.name)
         except ClientError as err:
-            if _code(err) == not_configured:
+            if error_code(err) == not_configured:
                 return None
             raise
 
@@ -60,7 +57,7 @@ class S3Bucket:
         try:
             self._s3.head_bucket(Bucket=self.name)
         except ClientError as err:
-            if _code(err) in _MISSING_BUCKET:
+            if error_code(err) in _MISSING_BUCKET:
                 return False
             raise  # 403 means it exists but is not ours to read: not a yes/no answer
         return True

@@ -137,6 +137,11 @@ class Terraform(tftest.TerraformTest):
             )
         except FileNotFoundError as err:
             raise ToolMissing(f"terraform not found at {self.binary}", hint="put terraform on PATH") from err
+        with proc:  # closes the pipes whatever happens
+            return self._supervise(proc, cmd, argv)
+
+    def _supervise(self, proc: subprocess.Popen[str], cmd: str, argv: list[str]) -> Result:
+        """Collect output while polling the watchdog; turn Ctrl-C into a graceful stop of terraform."""
         chunks: dict[str, list[str]] = {"out": [], "err": []}
         readers = [
             threading.Thread(target=lambda s=stream, k=key: chunks[k].extend(s), daemon=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable
 from typing import Any
 
 import pytest
@@ -18,19 +18,13 @@ from stratatest.targets.moto import MotoTarget
 
 
 @pytest.fixture(scope="module")
-def plain(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoTarget]:
-    target = MotoTarget(workdir=tmp_path_factory.mktemp("moto-plain"), corrections="none")
-    target.start()
-    yield target
-    target.stop()
+def plain(start_moto: Callable[..., MotoTarget]) -> MotoTarget:
+    return start_moto(corrections="none")
 
 
 @pytest.fixture(scope="module")
-def corrected(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoTarget]:
-    target = MotoTarget(workdir=tmp_path_factory.mktemp("moto-corrected"), corrections="all")
-    target.start()
-    yield target
-    target.stop()
+def corrected(start_moto: Callable[..., MotoTarget]) -> MotoTarget:
+    return start_moto(corrections="all")
 
 
 def _error_code(err: pytest.ExceptionInfo[ClientError]) -> str:

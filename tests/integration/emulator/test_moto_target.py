@@ -12,7 +12,7 @@ import textwrap
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -25,11 +25,8 @@ from stratatest.targets.moto.corrections import CORRECTIONS
 
 
 @pytest.fixture(scope="module")
-def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoTarget]:
-    target = MotoTarget(workdir=tmp_path_factory.mktemp("moto-target"))
-    target.start()
-    yield target
-    target.stop()
+def moto(start_moto: Callable[..., MotoTarget]) -> MotoTarget:
+    return start_moto()
 
 
 def _alive(pid: int) -> bool:

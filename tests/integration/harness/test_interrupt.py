@@ -10,7 +10,7 @@ import signal
 import subprocess
 import sys
 import textwrap
-from collections.abc import Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -32,11 +32,8 @@ def test_apply(stacks, run_id):
 
 
 @pytest.fixture(scope="module")
-def moto(tmp_path_factory: pytest.TempPathFactory) -> Iterator[MotoTarget]:
-    target = MotoTarget(workdir=tmp_path_factory.mktemp("moto-interrupt"))
-    target.start()
-    yield target
-    target.stop()
+def moto(start_moto: Callable[..., MotoTarget]) -> MotoTarget:
+    return start_moto()
 
 
 @pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])

@@ -2,37 +2,10 @@
 
 from __future__ import annotations
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
-from stratatest.inspect import AWS
 from stratatest.inspect.kms import KMSKey
-
-
-class FakeTarget:
-    """Just enough of a Target: boto3 clients for moto's in-process mock."""
-
-    region = "us-east-1"
-
-    def client(self, service: str):
-        return boto3.client(service, region_name=self.region)
-
-
-@pytest.fixture
-def aws(monkeypatch):
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(key, value)
-    for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_KMS"):
-        monkeypatch.delenv(key, raising=False)
-    with mock_aws():
-        yield AWS(FakeTarget())
 
 
 @pytest.fixture

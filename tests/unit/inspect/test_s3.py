@@ -4,50 +4,18 @@ from __future__ import annotations
 
 import json
 
-import boto3
 import pytest
 from botocore.exceptions import ClientError
-from moto import mock_aws
 
-from stratatest.inspect import AWS
 from stratatest.inspect.s3 import S3Bucket
 
 NAME = "stratatest-unit-bucket"
 ARN = f"arn:aws:s3:::{NAME}"
 
 
-class FakeTarget:
-    """Just enough of a Target: boto3 clients for moto's in-process mock, counted per service."""
-
-    name = "fake"
-    region = "us-east-1"
-
-    def __init__(self) -> None:
-        self.created: list[str] = []
-
-    def client(self, service: str):
-        self.created.append(service)
-        return boto3.client(service, region_name=self.region)
-
-
 @pytest.fixture
-def target(monkeypatch):
-    for key, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_SESSION_TOKEN": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        monkeypatch.setenv(key, value)
-    for key in ("AWS_PROFILE", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3"):
-        monkeypatch.delenv(key, raising=False)
-    with mock_aws():
-        yield FakeTarget()
-
-
-@pytest.fixture
-def aws(target):
-    return AWS(target)
+def target(fake_target):
+    return fake_target
 
 
 @pytest.fixture
