@@ -64,6 +64,7 @@ def pytest_configure(config: pytest.Config) -> None:
         run_id = config.getoption("run_id") or f"st{secrets.token_hex(3)}"
         config.stratatest_run_id = run_id  # type: ignore[attr-defined]
         config.stratatest_shared = Path(tempfile.mkdtemp(prefix=f"stratatest-{run_id}-"))  # type: ignore[attr-defined]
+    _selected_layers(config)  # an unknown --layer is a usage error before anything starts
     from stratatest.terraform.stack import install_guards, set_notifier
 
     install_guards()
@@ -132,6 +133,7 @@ def _tool_versions() -> dict[str, str]:
     return versions
 
 
+@pytest.hookimpl(optionalhook=True)
 def pytest_configure_node(node: Any) -> None:
     """pytest-xdist: every worker shares the controller's run id and run folder."""
     node.workerinput["stratatest_run_id"] = node.config.stratatest_run_id
@@ -196,7 +198,7 @@ def unique_name(run_id: str) -> Callable[[str], str]:
     counter = iter(range(1, 10_000))
 
     def make(prefix: str) -> str:
-        return f"{prefix}-{run_id}-{worker.removeprefix('gw')}{next(counter)}".lower()
+        return f"{prefix}-{run_id}-{worker.removeprefix('gw')}x{next(counter)}".lower()
 
     return make
 

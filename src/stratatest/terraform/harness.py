@@ -48,7 +48,7 @@ class Workspace:
         if not refresh:
             args.append("-refresh=false")
         self.tf.execute_command("plan", *args)
-        return Plan.from_json(self.tf.execute_command("show", "-json", "stratatest.tfplan").out)
+        return Plan.from_json(self.tf.execute_command("show", "-json", "-no-color", "stratatest.tfplan").out)
 
     def remove(self) -> None:
         self.copy.remove()
@@ -71,7 +71,7 @@ def init(tf: Terraform, copy: wd.WorkingCopy, *args: str) -> None:
     if lock.exists():
         shutil.copy2(lock, copy.path / wd.LOCK_FILE)
     tf.execute_command("init", "-input=false", "-no-color", *args)
-    if not lock.exists():
+    if not lock.exists() and (copy.path / wd.LOCK_FILE).exists():
         shutil.copy2(copy.path / wd.LOCK_FILE, lock)
 
 

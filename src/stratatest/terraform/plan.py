@@ -12,6 +12,14 @@ from typing import Any
 NOOP_ACTIONS = (("no-op",), ("read",))
 
 
+def _any_unknown(marker: Any) -> bool:
+    if isinstance(marker, dict):
+        return any(_any_unknown(v) for v in marker.values())
+    if isinstance(marker, list):
+        return any(_any_unknown(v) for v in marker)
+    return marker is True
+
+
 @dataclass(frozen=True)
 class PlannedResource:
     """One resource instance in the plan, with what terraform intends to do to it."""
@@ -38,7 +46,8 @@ class PlannedResource:
         return self.values.get(key, default)
 
     def is_unknown(self, key: str) -> bool:
-        return bool(self.after_unknown.get(key))
+        """True when any part of the attribute is only known after apply (terraform nests the markers)."""
+        return _any_unknown(self.after_unknown.get(key))
 
     @property
     def creates(self) -> bool:
@@ -62,7 +71,7 @@ class PlannedResource:
         keys = sorted(set(before) | set(after) | set(self.after_unknown))
         lines = []
         for key in keys:
-            if self.after_unknown.get(key) is True:
+            if _any_unknown(self.after_unknown.get(key)):
                 if before.get(key) is not None:
                     lines.append(f"    {key}: {json.dumps(before.get(key))} -> (known after apply)")
             elif before.get(key) != after.get(key):

@@ -42,7 +42,7 @@ def endpoint_names(terraform: Any, lock_file: Path) -> list[str]:
     cached = cache_dir() / f"aws-endpoints-{key}.json"
     with FileLock(str(cached) + ".lock"):
         if not cached.exists():
-            schema = json.loads(terraform.execute_command("providers", "schema", "-json").out)
+            schema = json.loads(terraform.execute_command("providers", "schema", "-json", "-no-color").out)
             aws = next(v for k, v in schema["provider_schemas"].items() if k.endswith("hashicorp/aws"))
             names = sorted(aws["provider"]["block"]["block_types"]["endpoints"]["block"]["attributes"])
             cached.write_text(json.dumps(names))

@@ -39,10 +39,13 @@ TRANSIENT_ERRORS: tuple[str, ...] = (
     r"timeout awaiting response headers",
 )
 _TRANSIENT = re.compile("|".join(TRANSIENT_ERRORS))
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _PROVIDER_MISSING = re.compile(
     r"Failed to query available provider packages|Failed to install provider|could not connect to registry"
 )
 
+#: How long terraform may take to stop after our SIGINT before it is killed.
+STOP_GRACE_S = 120.0
 #: Called while terraform runs; returns a reason to stop it early (e.g. the emulator answered 500) or None.
 Watchdog = Callable[[], str | None]
 
@@ -65,7 +68,7 @@ class Interrupted(KeyboardInterrupt):
 
 def error_lines(text: str, limit: int = 12) -> str:
     """Terraform's `Error:` blocks, trimmed to what a person needs to read."""
-    lines = [line.strip(" │╷╵") for line in text.splitlines()]
+    lines = [line.strip(" │╷╵") for line in _ANSI.sub("", text).splitlines()]
     keep: list[str] = []
     capturing = False
     for line in lines:
@@ -150,6 +153,7 @@ class Terraform(tftest.TerraformTest):
         for reader in readers:
             reader.start()
         stop_reason: str | None = None
+        kill_at = float("inf")
         try:
             while proc.poll() is None:
                 try:
@@ -158,7 +162,10 @@ class Terraform(tftest.TerraformTest):
                     if self.watchdog and stop_reason is None:
                         stop_reason = self.watchdog()
                         if stop_reason:
-                            proc.send_signal(signal.SIGINT)
+                            proc.send_signal(signal.SIGINT)  # graceful: terraform still writes its state
+                            kill_at = time.monotonic() + STOP_GRACE_S
+                    elif time.monotonic() > kill_at:
+                        proc.kill()
         except KeyboardInterrupt:
             result = self._stop_gracefully(proc, readers, chunks)
             raise Interrupted(" ".join(argv[:2]), result) from None

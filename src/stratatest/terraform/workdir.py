@@ -22,8 +22,13 @@ from stratatest.toolchain import cache_dir
 #: Files that make up a module's content; everything else (inventories, READMEs, state) is ignored.
 MODULE_SUFFIXES = (".tf", ".tf.json", ".tfvars", ".tfvars.json", ".tftpl", ".json.tpl", ".tpl")
 SKIP_DIRS = {".terraform", "inventory", "tests", "__pycache__"}
-_LOCAL_SOURCE = re.compile(r'^\s*source\s*=\s*"(\.{1,2}/[^"]*)"', re.MULTILINE)
+#: `source = "./x"` inside a `module` block (other resources also have `source` arguments: files, not modules).
+_LOCAL_MODULE = re.compile(
+    r'^\s*module\s+"[^"]+"\s*\{[^}]*?^\s*source\s*=\s*"(\.{1,2}/[^"]*)"', re.MULTILINE | re.DOTALL
+)
 LOCK_FILE = ".terraform.lock.hcl"
+#: Folder of cached inits; the suffix changes whenever what an entry holds changes.
+INIT_CACHE = "init-v2"
 
 
 def _module_files(directory: Path) -> list[Path]:
@@ -44,8 +49,9 @@ def module_closure(module: Path) -> list[Path]:
             continue
         seen.append(current)
         for tf in _module_files(current):
-            for rel in _LOCAL_SOURCE.findall(tf.read_text()):
-                todo.append((current / rel).resolve())
+            for rel in _LOCAL_MODULE.findall(tf.read_text()):
+                if (current / rel).is_dir():
+                    todo.append((current / rel).resolve())
     return seen
 
 
@@ -59,9 +65,20 @@ def content_hash(module: Path, extra: str = "") -> str:
     root = _common_root(dirs)
     digest = hashlib.sha256(extra.encode())
     for directory in dirs:
-        for f in _module_files(directory):
+        for f in [*_module_files(directory), *_nested_files(directory)]:
             digest.update(str(f.relative_to(root)).encode() + b"\0" + f.read_bytes() + b"\0")
     return digest.hexdigest()[:20]
+
+
+def _nested_files(directory: Path) -> list[Path]:
+    """Files in sub-folders that travel with the module (templates, policies), as copy_module copies them."""
+    return sorted(
+        f
+        for sub in directory.iterdir()
+        if sub.is_dir() and sub.name not in SKIP_DIRS
+        for f in sub.rglob("*")
+        if f.is_file()
+    )
 
 
 @dataclass(frozen=True)
@@ -106,35 +123,42 @@ def shared_lock_file() -> Path:
 
 
 def init_cache_dir(digest: str) -> Path:
-    return cache_dir() / "init" / digest
+    return cache_dir() / INIT_CACHE / digest
 
 
 def init_lock(digest: str) -> FileLock:
     """Serialises init of one content hash across processes (pytest-xdist workers)."""
-    path = cache_dir() / "init" / f"{digest}.lock"
+    path = cache_dir() / INIT_CACHE / f"{digest}.lock"
     path.parent.mkdir(parents=True, exist_ok=True)
     return FileLock(str(path))
 
 
 def seed_from_cache(copy: WorkingCopy) -> bool:
-    """Give the copy a cached `.terraform` and the shared lock file; False when nothing is cached yet."""
+    """Give the copy the cached `.terraform` and lock file of its content; False when nothing is cached yet."""
     cached = init_cache_dir(copy.content_hash)
     if not (cached / ".terraform").is_dir():
         return False
     shutil.copytree(cached / ".terraform", copy.path / ".terraform", symlinks=True, dirs_exist_ok=True)
-    shutil.copy2(shared_lock_file(), copy.path / LOCK_FILE)
+    if (cached / LOCK_FILE).exists():
+        shutil.copy2(cached / LOCK_FILE, copy.path / LOCK_FILE)
     return True
 
 
 def store_in_cache(copy: WorkingCopy) -> None:
-    """Keep an initialised copy's `.terraform` (and the lock file, first time) for the same content later."""
+    """Keep an initialised copy's `.terraform` and lock file for every later copy of the same content.
+
+    The lock file is the copy's own (it may name more providers than the shared one); a module with no
+    providers has neither, and caches an empty `.terraform`.
+    """
     cached = init_cache_dir(copy.content_hash)
     staging = cached.with_name(f"{cached.name}.{os.getpid()}.tmp")
     shutil.rmtree(staging, ignore_errors=True)
-    shutil.copytree(copy.path / ".terraform", staging / ".terraform", symlinks=True)
+    if (copy.path / ".terraform").is_dir():
+        shutil.copytree(copy.path / ".terraform", staging / ".terraform", symlinks=True)
+    else:
+        (staging / ".terraform").mkdir(parents=True)
+    if (copy.path / LOCK_FILE).exists():
+        shutil.copy2(copy.path / LOCK_FILE, staging / LOCK_FILE)
     if cached.exists():
         shutil.rmtree(cached)
     os.replace(staging, cached)
-    lock = shared_lock_file()
-    if not lock.exists():
-        shutil.copy2(copy.path / LOCK_FILE, lock)

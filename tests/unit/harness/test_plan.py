@@ -78,11 +78,6 @@ def test_unknown_values_are_absent_and_flagged(create: Plan) -> None:
     assert "input" not in consumer.values
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: PlannedResource.is_unknown uses bool(after_unknown[key]); terraform writes [false] / "
-    "{...: [false]} for fully known lists and objects, which are truthy",
-)
 def test_fully_known_collections_are_not_unknown(create: Plan) -> None:
     """after_unknown mirrors the value's shape: a known list is `[false]`, a known object a map of falses."""
     consumer, worker = create[CONSUMER], create[WORKERS[0]]

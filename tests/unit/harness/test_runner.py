@@ -116,7 +116,7 @@ def test_watchdog_stops_terraform_early(tmp_path: Path) -> None:
         return "moto failed eks CreateAddon with HTTP 500" if time.monotonic() - started > 1 else None
 
     tf = runner(tmp_path, fake(tmp_path, "exec sleep 30"), watchdog=watchdog)
-    with pytest.raises(TerraformFailed, match="stopped early .*: moto failed eks CreateAddon with HTTP 500"):
+    with pytest.raises(TerraformFailed, match=r"stopped early .*: moto failed eks CreateAddon with HTTP 500"):
         tf.execute_command("apply")
     assert time.monotonic() - started < 5
 
@@ -145,17 +145,7 @@ UNDECLARED = (
 
 @pytest.mark.parametrize(
     "flags",
-    [
-        ["-no-color"],
-        pytest.param(
-            [],
-            marks=pytest.mark.xfail(
-                strict=True,
-                reason="bug: error_lines does not strip ANSI colour codes, so a command run without -no-color "
-                "(harness: `show -json`, provider: `providers schema -json`) reports only the closing box line",
-            ),
-        ),
-    ],
+    [["-no-color"], []],
     ids=["no-color", "colour-boxed"],
 )
 def test_error_lines_of_real_terraform_output(tmp_path: Path, flags: list[str]) -> None:

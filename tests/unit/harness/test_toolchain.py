@@ -52,8 +52,9 @@ def test_cli_config_without_mirror(tmp_path: Path) -> None:
 @pytest.mark.parametrize("with_mirror", [True, False], ids=["mirror", "registry"])
 def test_terraform_accepts_the_cli_config(tmp_path: Path, with_mirror: bool) -> None:
     """Terraform reports CLI config problems as a warning on every command: there must be none."""
-    config = tmp_path / "terraform.tfrc"
-    config.write_text(render_cli_config(fake_mirror(tmp_path / "m") if with_mirror else None, tmp_path / "plugins"))
+    config, plugins = tmp_path / "terraform.tfrc", tmp_path / "plugins"
+    plugins.mkdir()  # toolchain() creates it before writing the config
+    config.write_text(render_cli_config(fake_mirror(tmp_path / "m") if with_mirror else None, plugins))
     out = subprocess.run(
         [shutil.which("terraform") or "terraform", "version"],
         env={"TF_CLI_CONFIG_FILE": str(config), "CHECKPOINT_DISABLE": "1", "PATH": "/usr/bin:/bin"},

@@ -70,12 +70,6 @@ def test_closure_survives_cycles(tmp_path: Path) -> None:
     assert wd.module_closure(a) == [a.resolve(), (tmp_path / "b").resolve()]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=NotADirectoryError,
-    reason="bug: _LOCAL_SOURCE matches any `source = \"./…\"` attribute (aws_s3_object.source is a file path), "
-    "and module_closure then iterdir()s the file",
-)
 def test_closure_ignores_resource_source_attributes(tmp_path: Path) -> None:
     """`aws_s3_object` has a `source` attribute holding a file path: it is not a module call."""
     site = _module(tmp_path / "site", 'resource "aws_s3_object" "index" {\n  source = "./index.html"\n}\n')
@@ -147,9 +141,8 @@ def test_store_then_seed_round_trip(tree: Path, tmp_path: Path, cache: Path) -> 
     second = wd.copy_module(prod, tmp_path / "second")
     assert not wd.seed_from_cache(second)  # nothing cached yet
     wd.store_in_cache(first)
-    assert (cache / "init" / first.content_hash / ".terraform" / "modules.json").is_file()
-    assert wd.shared_lock_file() == cache / wd.LOCK_FILE
-    assert wd.shared_lock_file().read_text() == "# lock A\n"
+    assert (cache / wd.INIT_CACHE / first.content_hash / ".terraform" / "modules.json").is_file()
+    assert (cache / wd.INIT_CACHE / first.content_hash / wd.LOCK_FILE).read_text() == "# lock A\n"
     assert wd.seed_from_cache(second)
     seeded = second.path / ".terraform"
     assert (seeded / "modules.json").read_text() == "{}"
@@ -164,17 +157,11 @@ def test_store_replaces_the_entry_and_keeps_the_first_lock(tree: Path, tmp_path:
     again = _initialised_copy(prod, tmp_path / "two", "# lock A\n")
     (again.path / ".terraform" / "modules.json").write_text('{"Modules": []}')
     wd.store_in_cache(again)
-    entry = cache / "init" / again.content_hash
+    entry = cache / wd.INIT_CACHE / again.content_hash
     assert (entry / ".terraform" / "modules.json").read_text() == '{"Modules": []}'
     assert not list(entry.parent.glob("*.tmp"))
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="bug: seed_from_cache copies the machine-wide lock file (from the first init ever), not the lock file "
-    "of this content's init; providers added by later modules are missing and terraform says "
-    "'Missing required provider'",
-)
 def test_seed_gives_the_lock_file_of_the_same_content(tmp_path: Path, cache: Path) -> None:
     """A module needing a second provider must get a lock file naming it, or plan fails in every later copy."""
     a = _module(tmp_path / "a")
@@ -186,12 +173,6 @@ def test_seed_gives_the_lock_file_of_the_same_content(tmp_path: Path, cache: Pat
     assert (later.path / wd.LOCK_FILE).read_text() == "# lock: aws, random\n"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=FileNotFoundError,
-    reason="bug: terraform init leaves no .terraform (and no lock file) for a module with no providers and no "
-    "module calls; store_in_cache copytree()s it unconditionally",
-)
 def test_store_after_init_of_a_module_without_providers(chain: Toolchain, tmp_path: Path, cache: Path) -> None:
     """terraform_data only (the built-in provider): real init, then the cache must cope with what it left."""
     copy = wd.copy_module(_module(tmp_path / "plain"), tmp_path / "copy")

@@ -1,0 +1,153 @@
+"""The pytest plugin in a pytester subprocess: layer selection, unique names, and one plan per run under xdist."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+CATALOGUE = Path(__file__).resolve().parents[3] / "controls" / "catalogue.yaml"
+TIMEOUT = 300
+
+TINY = """\
+terraform {
+  required_providers {
+    aws = { source = "hashicorp/aws", version = "~> 5.100" }
+  }
+}
+
+variable "label" {
+  type = string
+}
+
+resource "terraform_data" "seed" {
+  input = "tiny-${var.label}"
+}
+"""
+
+# Each copy records which xdist worker planned it, so the test can prove two processes were involved.
+PLANNING_TEST = """\
+import json
+import os
+from pathlib import Path
+
+MODULE = Path(__file__).parent / "tiny"
+
+
+def test_plan(plan_of):
+    plan = plan_of(MODULE, label={label!r})
+    assert plan["terraform_data.seed"]["input"] == "tiny-{label}"
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    (Path(__file__).parent / f"worker-{{worker}}-{name}").write_text(worker)
+"""
+
+
+@pytest.fixture
+def project(pytester: pytest.Pytester) -> pytest.Pytester:
+    pytester.makeini(f"[pytest]\naddopts = -p no:cacheprovider --catalogue={CATALOGUE}\n")
+    return pytester
+
+
+def test_layer_selects_marked_tests_only(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        test_layers="""
+        import pytest
+
+        @pytest.mark.static
+        def test_static(): pass
+
+        @pytest.mark.plan
+        def test_plan(): pass
+
+        def test_unmarked(): pass
+        """
+    )
+    result = project.runpytest_subprocess("--layer", "static", "-v", timeout=TIMEOUT)
+    result.assert_outcomes(passed=1, deselected=2)
+    result.stdout.fnmatch_lines(["*test_static PASSED*"])
+    project.runpytest_subprocess("--layer", "static,plan", timeout=TIMEOUT).assert_outcomes(passed=2, deselected=1)
+    project.runpytest_subprocess(timeout=TIMEOUT).assert_outcomes(passed=3)
+
+
+def test_unknown_layer_is_a_usage_error(project: pytest.Pytester) -> None:
+    project.makepyfile(test_x="def test_x(): pass\n")
+    result = project.runpytest_subprocess("--layer", "static,bogus", timeout=TIMEOUT)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    expected = "ERROR: unknown layer(s) ['bogus']; layers are static, plan, emulator, cluster, sandbox"
+    assert expected in result.stderr.lines
+
+
+NAMES_TEST = """\
+import json
+import os
+from pathlib import Path
+
+
+def test_names(unique_name):
+    names = [unique_name("State") for _ in range(30)] + [unique_name("state") for _ in range(30)]
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    (Path(__file__).parent / f"names-{{worker}}-{name}.json").write_text(json.dumps(names))
+"""
+
+
+def _names(project: pytest.Pytester) -> list[str]:
+    return [n for f in sorted(project.path.glob("names-*.json")) for n in json.loads(f.read_text())]
+
+
+def test_unique_names_across_workers(project: pytest.Pytester) -> None:
+    """Names become bucket names: lowercase, tagged with the run id, never repeated by another worker."""
+    project.makepyfile(test_a=NAMES_TEST.format(name="a"), test_b=NAMES_TEST.format(name="b"))
+    project.runpytest_subprocess("-n", "2", "--run-id", "RunX1", timeout=TIMEOUT).assert_outcomes(passed=2)
+    names = _names(project)
+    assert len(names) == 120 and len(set(names)) == 120
+    assert all(n == n.lower() and n.startswith("state-runx1-") for n in names)
+
+
+def test_unique_names_with_many_workers(project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """From `-n 12` on, worker gw1 and gw11 share a run: their names must still differ."""
+    project.makepyfile(test_a=NAMES_TEST.format(name="a"))
+    for worker in ("gw1", "gw11"):
+        monkeypatch.setenv("PYTEST_XDIST_WORKER", worker)
+        project.runpytest_subprocess("--run-id", "r1", timeout=TIMEOUT).assert_outcomes(passed=1)
+    names = _names(project)
+    assert len(names) == 120
+    assert len(set(names)) == 120
+
+
+def test_runs_without_xdist(project: pytest.Pytester) -> None:
+    """`-p no:xdist` is the usual way to debug a test serially; the plugin must not depend on xdist's hooks."""
+    project.makepyfile(test_x="def test_x(): pass\n")
+    project.runpytest_subprocess("-p", "no:xdist", timeout=TIMEOUT).assert_outcomes(passed=1)
+
+
+def _count_plans(project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, labels: tuple[str, str]) -> int:
+    """Run two test files (one per worker) planning the tiny module; return how many `terraform plan` ran."""
+    real = shutil.which("terraform")
+    assert real, "terraform must be on PATH"
+    log = project.path / "terraform-calls.log"
+    wrapper = project.path / "terraform-wrapper"
+    wrapper.write_text(f'#!/usr/bin/env bash\necho "$1" >> {log}\nexec {real} "$@"\n')
+    wrapper.chmod(0o755)
+    monkeypatch.setenv("STRATATEST_TERRAFORM", str(wrapper))
+    (project.path / "tiny").mkdir()
+    (project.path / "tiny" / "main.tf").write_text(TINY)
+    project.makepyfile(
+        test_a=PLANNING_TEST.format(label=labels[0], name="a"),
+        test_b=PLANNING_TEST.format(label=labels[1], name="b"),
+    )
+    result = project.runpytest_subprocess("-n", "2", "--dist", "loadfile", timeout=TIMEOUT)
+    result.assert_outcomes(passed=2)
+    workers = {p.read_text() for p in project.path.glob("worker-*")}
+    assert len(workers) == 2, f"both files ran in one worker ({workers}): the test proves nothing"
+    return log.read_text().splitlines().count("plan")
+
+
+def test_same_plan_is_computed_once_per_run(project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fifty assertions in ten files must cost one plan, whichever worker asks first."""
+    assert _count_plans(project, monkeypatch, ("same", "same")) == 1
+
+
+def test_different_variables_are_planned_separately(project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert _count_plans(project, monkeypatch, ("one", "two")) == 2
