@@ -145,8 +145,8 @@ def interleave(sides: Sequence[tuple[str, Callable[[int], Timing]]], repeat: int
 def resolved_toolchain() -> Toolchain:
     """Resolve terraform, the CLI config and the plugin cache before any scratch cache is set.
 
-    toolchain() is cached per process, so later STRATATEST_CACHE_DIR changes move only the init cache,
-    shared lock file and endpoint list, never the plugin cache: providers stay warm for both sides.
+    toolchain() is cached per process, so later STRATATEST_CACHE_DIR changes move only the init cache and
+    the endpoint list, never the plugin cache: providers stay warm for both sides.
     """
     return toolchain()
 
@@ -206,7 +206,7 @@ def bench_root(tag: str) -> Iterator[Path]:
 
 @contextmanager
 def scratch_cache(root: Path) -> Iterator[Path]:
-    """A fresh STRATATEST_CACHE_DIR (init cache, shared lock file, endpoint list), restored afterwards."""
+    """A fresh STRATATEST_CACHE_DIR (init cache, endpoint list), restored afterwards."""
     resolved_toolchain()
     previous = os.environ.get("STRATATEST_CACHE_DIR")
     path = root / "cache"

@@ -12,7 +12,6 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-CATALOGUE = ROOT / "controls" / "catalogue.yaml"
 STRATATEST = [sys.executable, "-m", "stratatest.cli"]
 
 
@@ -63,12 +62,6 @@ def test_moto_port_taken_is_one_line() -> None:
         proc = run([*STRATATEST, "run", "--workers=1", f"--moto-port={port}", "--layer=plan", "-k", "test_acls"])
     assert_clean_error(proc, f"127.0.0.1:{port} is already in use")
     assert proc.returncode == 3
-
-
-@pytest.fixture
-def project(pytester: pytest.Pytester) -> pytest.Pytester:
-    pytester.makeini(f"[pytest]\naddopts = -p no:cacheprovider --catalogue={CATALOGUE}\n")
-    return pytester
 
 
 def test_unknown_control_id(project: pytest.Pytester) -> None:

@@ -3,7 +3,7 @@
 A working copy is a fresh folder holding the module (and the local modules it calls, at the same relative
 paths), so parallel tests never share `.terraform` or state. `terraform init` runs once per content hash into
 the cache; each copy then gets that `.terraform` (symlinks into the shared plugin cache, a few KB) and the one
-shared lock file, so no copy ever holds its own provider binary.
+lock file that init wrote, so no copy ever holds its own provider binary.
 """
 
 from __future__ import annotations
@@ -115,11 +115,6 @@ def copy_module(module: Path, dest_root: Path) -> WorkingCopy:
             if sub.is_dir() and sub.name not in SKIP_DIRS and not (target / sub.name).exists():
                 shutil.copytree(sub, target / sub.name, symlinks=True)
     return WorkingCopy(dest_root / module.relative_to(src_root), dest_root, module, digest)
-
-
-def shared_lock_file() -> Path:
-    """One lock file for every copy: a mirror yields only h1 hashes, and sharing avoids re-resolving."""
-    return cache_dir() / LOCK_FILE
 
 
 def init_cache_dir(digest: str) -> Path:

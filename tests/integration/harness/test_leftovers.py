@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-CATALOGUE = Path(__file__).resolve().parents[3] / "controls" / "catalogue.yaml"
 
-
-def test_leaked_resource_fails_the_run(pytester: pytest.Pytester) -> None:
-    pytester.makeini(f"[pytest]\naddopts = -p no:cacheprovider --catalogue={CATALOGUE}\n")
-    pytester.makepyfile(
+def test_leaked_resource_fails_the_run(project: pytest.Pytester) -> None:
+    project.makepyfile(
         test_leak="""
         def test_leak(target, run_id):
             s3 = target.client("s3")
@@ -24,7 +19,7 @@ def test_leaked_resource_fails_the_run(pytester: pytest.Pytester) -> None:
             target.client("s3").create_bucket(Bucket=f"untagged-{run_id}")
         """
     )
-    result = pytester.runpytest_subprocess("--run-id=leaky1")
+    result = project.runpytest_subprocess("--run-id=leaky1")
     output = result.stdout.str() + result.stderr.str()
     assert result.ret == pytest.ExitCode.TESTS_FAILED, output
     assert "left resources behind in moto: arn:aws:s3:::leak-leaky1" in output

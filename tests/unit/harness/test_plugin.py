@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 
-CATALOGUE = Path(__file__).resolve().parents[3] / "controls" / "catalogue.yaml"
 TIMEOUT = 300
 
 TINY = """\
@@ -42,12 +40,6 @@ def test_plan(plan_of):
     worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
     (Path(__file__).parent / f"worker-{{worker}}-{name}").write_text(worker)
 """
-
-
-@pytest.fixture
-def project(pytester: pytest.Pytester) -> pytest.Pytester:
-    pytester.makeini(f"[pytest]\naddopts = -p no:cacheprovider --catalogue={CATALOGUE}\n")
-    return pytester
 
 
 def test_layer_selects_marked_tests_only(project: pytest.Pytester) -> None:

@@ -161,7 +161,7 @@ def test_rendered_provider_is_valid_for_the_real_aws_provider(tmp_path: Path) ->
     module.mkdir()
     (module / "main.tf").write_text(REQUIRES_AWS)
     ws = harness.static_workspace(toolchain(), module, tmp_path / "work")
-    names = endpoint_names(ws.tf, wd.shared_lock_file())
+    names = endpoint_names(ws.tf, ws.path / wd.LOCK_FILE)
     assert len(names) > 250 and {"s3", "sts", "dynamodb", "iam", "kms"} <= set(names)
     written = write_provider(ws.path, module, render_provider(SETTINGS, names, "st1", tags=True))
     assert written.name == "stratatest_provider.tf"
