@@ -46,7 +46,16 @@ def test_interrupt_mid_apply_leaves_nothing(signum: int, moto: MotoTarget, tmp_p
         sys.executable, "-m", "pytest", "test_inner.py", "-p", "no:cacheprovider", f"--run-id={run_id}",
         f"--catalogue={CATALOGUE}", f"--moto-endpoint={moto.endpoint_url}", f"--moto-ca-bundle={moto.ca_bundle}",
     ]  # fmt: skip
-    inner = subprocess.Popen(argv, cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    inner = subprocess.Popen(
+        argv,
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        # As at a terminal: a run started from a non-interactive shell's background job inherits SIGINT
+        # ignored, and Python then never turns Ctrl-C into KeyboardInterrupt.
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
     aws = AWS(moto)
     try:
         eventually(lambda: aws.s3_bucket(bucket).exists, timeout=120, interval=0.5)

@@ -7,7 +7,7 @@ The subject is the runner, not terraform: each fake prints what real terraform p
 from __future__ import annotations
 
 import os
-import time
+import sys
 from pathlib import Path
 
 import pytest
@@ -108,17 +108,32 @@ def test_missing_binary_is_tool_missing(tmp_path: Path) -> None:
         runner(tmp_path, str(tmp_path / "no-such-terraform")).execute_command("version")
 
 
-def test_watchdog_stops_terraform_early(tmp_path: Path) -> None:
+# Like terraform (Go installs its own handler), the fake handles SIGINT even where the test run was started
+# with SIGINT ignored (a backgrounded, non-interactive CI shell), and records that it was stopped.
+STOPPABLE = f"""exec {sys.executable} -c '
+import pathlib, signal, sys, time
+def stop(*_):
+    pathlib.Path(sys.argv[1]).write_text("stopped by SIGINT")
+    sys.exit(130)
+signal.signal(signal.SIGINT, stop)
+time.sleep(60)
+' "$STOP_MARKER"
+"""
+
+
+def test_watchdog_stops_terraform_early(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """An emulator's NotImplemented answer must not cost the provider's minutes of retries."""
-    started = time.monotonic()
+    marker = tmp_path / "stopped"
+    monkeypatch.setenv("STOP_MARKER", str(marker))
+    polls = iter(range(1_000_000))
 
     def watchdog() -> str | None:
-        return "moto failed eks CreateAddon with HTTP 500" if time.monotonic() - started > 1 else None
+        return "moto failed eks CreateAddon with HTTP 500" if next(polls) >= 2 else None
 
-    tf = runner(tmp_path, fake(tmp_path, "exec sleep 30"), watchdog=watchdog)
+    tf = runner(tmp_path, fake(tmp_path, STOPPABLE), watchdog=watchdog)
     with pytest.raises(TerraformFailed, match=r"stopped early .*: moto failed eks CreateAddon with HTTP 500"):
         tf.execute_command("apply")
-    assert time.monotonic() - started < 5
+    assert marker.read_text() == "stopped by SIGINT"  # stopped by our signal, not by running out its minute
 
 
 def test_user_aws_and_tf_variables_are_not_passed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
