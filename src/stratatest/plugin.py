@@ -102,12 +102,13 @@ def _register_results(config: pytest.Config) -> None:
     except StratatestError as err:
         raise pytest.UsageError(str(err)) from None
     results = config.getoption("results")
+    controller = not hasattr(config, "workerinput")  # only the controller writes the record
     collector = ResultsCollector(
         config,
         catalogue,
         run_id=config.stratatest_run_id,  # type: ignore[attr-defined]
-        target=_target_facts(config),
-        tool_versions=_tool_versions(),
+        target=_target_facts(config) if controller else {},
+        tool_versions=_tool_versions() if controller else {},
         results_path=Path(results) if results else None,
     )
     config.pluginmanager.register(collector, "stratatest-results")

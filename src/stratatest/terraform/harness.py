@@ -42,13 +42,22 @@ class Workspace:
     def path(self) -> Path:
         return self.copy.path
 
-    def plan(self, *, refresh: bool = True) -> Plan:
-        """`terraform plan` then `show -json`, the plan file kept inside the working copy."""
-        args = ["-input=false", "-no-color", "-out=stratatest.tfplan", "-detailed-exitcode"]
-        if not refresh:
-            args.append("-refresh=false")
-        self.tf.execute_command("plan", *args)
+    def _plan_file(self) -> bool:
+        """Plan into a file inside the working copy; True when terraform reports changes."""
+        args = ("-input=false", "-no-color", "-out=stratatest.tfplan", "-detailed-exitcode")
+        return self.tf.execute_command("plan", *args).retcode == 2
+
+    def _show(self) -> Plan:
         return Plan.from_json(self.tf.execute_command("show", "-json", "-no-color", "stratatest.tfplan").out)
+
+    def plan(self) -> Plan:
+        """`terraform plan` then `show -json`."""
+        self._plan_file()
+        return self._show()
+
+    def pending_changes(self) -> Plan | None:
+        """The plan when terraform reports changes, else None without `show` (one provider start-up, ≈ 2 s)."""
+        return self._show() if self._plan_file() else None
 
     def remove(self) -> None:
         self.copy.remove()

@@ -24,7 +24,6 @@ from typing import Any
 
 from stratatest.errors import StratatestError
 from stratatest.terraform.harness import Harness, Workspace
-from stratatest.terraform.plan import Plan
 from stratatest.terraform.runner import Interrupted
 from stratatest.toolchain import cache_dir
 
@@ -102,18 +101,13 @@ class Stack:
         out = self.workspace.tf.execute_command("state", "list", "-no-color").out
         return [line for line in out.splitlines() if line.strip()]
 
-    def plan(self) -> Plan:
-        """A fresh plan against the applied state (refreshing from the target)."""
-        return self.workspace.plan()
-
-    def assert_idempotent(self) -> Plan:
+    def assert_idempotent(self) -> None:
         """The plan right after apply must be empty; the failure lists every pending change."""
-        plan = self.plan()
-        assert plan.is_empty, (
+        plan = self.workspace.pending_changes()
+        assert plan is None or plan.is_empty, (
             f"{self.module.name} is not idempotent: the plan after apply wants {len(plan.changes)} "
             f"change(s):\n{plan.diff_text()}"
         )
-        return plan
 
     def destroy(self) -> None:
         """Destroy and check the state is empty; on failure keep the working copy and say how to finish."""
