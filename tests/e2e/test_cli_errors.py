@@ -54,12 +54,13 @@ def test_missing_provider_is_one_line(tmp_path: Path) -> None:
     assert proc.returncode == 3
 
 
-def test_moto_port_taken_is_one_line() -> None:
+def test_moto_port_taken_is_one_line(tmp_path: Path) -> None:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         sock.listen()
         port = sock.getsockname()[1]
-        proc = run([*STRATATEST, "run", "--workers=1", f"--moto-port={port}", "--layer=plan", "-k", "test_acls"])
+        argv = ["run", "--workers=1", f"--moto-port={port}", f"--reports={tmp_path}", "--layer=plan", "-k", "test_acls"]
+        proc = run([*STRATATEST, *argv])
     assert_clean_error(proc, f"127.0.0.1:{port} is already in use")
     assert proc.returncode == 3
 
