@@ -9,7 +9,10 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from stratatest.inspect.dynamodb import DynamoDBTable
+from stratatest.inspect.ec2 import VPC, SecurityGroup, Subnet
+from stratatest.inspect.iam import IAMRole
 from stratatest.inspect.kms import KMSKey
+from stratatest.inspect.logs import LogGroup
 from stratatest.inspect.s3 import S3Bucket
 
 
@@ -45,6 +48,21 @@ class AWS:
     def kms_key(self, key: str) -> KMSKey:
         """`key` may be a key id, a key ARN, `alias/<name>` or an alias ARN."""
         return KMSKey(self, key)
+
+    def vpc(self, vpc_id: str) -> VPC:
+        return VPC(self, vpc_id)
+
+    def subnet(self, subnet_id: str) -> Subnet:
+        return Subnet(self, subnet_id)
+
+    def security_group(self, group_id: str) -> SecurityGroup:
+        return SecurityGroup(self, group_id)
+
+    def log_group(self, name: str) -> LogGroup:
+        return LogGroup(self, name)
+
+    def iam_role(self, name: str) -> IAMRole:
+        return IAMRole(self, name)
 
     def __repr__(self) -> str:
         name = getattr(self.target, "name", "") or type(self.target).__name__

@@ -1,8 +1,10 @@
 """Find what a run left behind, by its run-id tag: the last line of defence against leaked resources.
 
 Every resource the harness creates carries the `stratatest:run-id` default tag, so one Resource Groups
-Tagging API query per region lists what is still there. KMS keys are exempt once scheduled for deletion:
-AWS keeps them for the waiting period, and that is the end state of a destroyed key.
+Tagging API query per region lists what is still there. Two kinds of resource stay visible after a
+successful delete, and are exempt in that end state: KMS keys scheduled for deletion (AWS keeps them for
+the waiting period) and NAT gateways in state `deleted` (AWS lists them for about an hour; moto 5.2.5 keeps
+them, tags included, for good).
 """
 
 from __future__ import annotations
@@ -17,10 +19,24 @@ def _pending_deletion(target: Any, arn: str) -> bool:
     return state in ("PendingDeletion", "PendingReplicaDeletion")
 
 
+def _nat_gateway_deleted(target: Any, arn: str) -> bool:
+    nat_id = arn.rsplit("/", 1)[-1]
+    gateways = target.client("ec2").describe_nat_gateways(NatGatewayIds=[nat_id]).get("NatGateways", [])
+    return all(g.get("State") == "deleted" for g in gateways)
+
+
+def _gone(target: Any, arn: str) -> bool:
+    if arn.startswith("arn:aws:kms:"):
+        return _pending_deletion(target, arn)
+    if arn.startswith("arn:aws:ec2:") and ":natgateway/" in arn:
+        return _nat_gateway_deleted(target, arn)
+    return False
+
+
 def left_behind(target: Any, run_id: str) -> list[str]:
-    """ARNs still tagged with this run id (KMS keys pending deletion excluded)."""
+    """ARNs still tagged with this run id (KMS keys pending deletion and deleted NAT gateways excluded)."""
     tagging = target.client("resourcegroupstaggingapi")
     arns: list[str] = []
     for page in tagging.get_paginator("get_resources").paginate(TagFilters=[{"Key": RUN_ID_TAG, "Values": [run_id]}]):
         arns += [r["ResourceARN"] for r in page.get("ResourceTagMappingList", [])]
-    return sorted(a for a in arns if not (a.startswith("arn:aws:kms:") and _pending_deletion(target, a)))
+    return sorted(a for a in arns if not _gone(target, a))

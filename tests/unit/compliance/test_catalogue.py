@@ -57,7 +57,7 @@ def error_of(path: Path) -> str:
 # -- the repository's catalogue ---------------------------------------------------------------------------
 
 
-def test_repo_catalogue_loads_with_the_state_backend_controls() -> None:
+def test_repo_catalogue_loads_with_the_state_backend_and_network_controls() -> None:
     catalogue = load_catalogue(REPO_CATALOGUE)
     assert catalogue.ids == [
         "STRATA-S3-001",
@@ -70,6 +70,10 @@ def test_repo_catalogue_loads_with_the_state_backend_controls() -> None:
         "STRATA-DDB-001",
         "STRATA-DDB-002",
         "STRATA-TFSTATE-001",
+        "STRATA-VPC-001",
+        "STRATA-VPC-002",
+        "STRATA-LOGS-001",
+        "STRATA-IAM-001",
     ]
 
 

@@ -20,7 +20,7 @@ def _id(path: Path) -> str:
 
 
 def test_every_module_is_found() -> None:
-    assert {_id(m) for m in MODULES} >= {"modules/state-backend", "examples/backend-consumer"}
+    assert {_id(m) for m in MODULES} >= {"modules/state-backend", "modules/network", "examples/backend-consumer"}
 
 
 @pytest.mark.parametrize("module", MODULES, ids=_id)
