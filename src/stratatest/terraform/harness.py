@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -16,14 +17,18 @@ from typing import Any
 
 from filelock import FileLock
 
+from stratatest.errors import TerraformFailed
+from stratatest.report.redact import redact
 from stratatest.targets.base import Target
 from stratatest.terraform import workdir as wd
 from stratatest.terraform.plan import Plan
 from stratatest.terraform.provider import endpoint_names, render_provider, render_s3_backend, write_provider
-from stratatest.terraform.runner import Terraform, Watchdog
+from stratatest.terraform.runner import Terraform, Watchdog, error_lines
 from stratatest.toolchain import Toolchain
 
 VARS_FILE = "stratatest.auto.tfvars.json"
+#: How terraform names a variable whose validation failed: `var.bucket_name is "Bad_Name"`.
+_REJECTED_VARIABLE = re.compile(r"\bvar\.([A-Za-z_][A-Za-z0-9_-]*) is\b")
 BACKEND_FILE = "stratatest.s3.tfbackend"
 
 
@@ -153,6 +158,22 @@ class Harness:
                 cached.write_text(json.dumps(plan.raw))
         self._plans[key] = plan
         return plan
+
+    def rejected_variables(self, module: Path, variables: dict[str, Any]) -> set[str]:
+        """Plan with `variables`; return the names of the variables terraform's validation rejected.
+
+        Terraform reports every failed validation of a plan at once, so one plan checks many bad inputs. A plan
+        that fails for another reason raises TerraformFailed with terraform's error.
+        """
+        ws = self.workspace(module, variables)
+        try:
+            result = ws.tf.run_raw("plan", "-input=false", "-no-color", "-refresh=false")
+        finally:
+            ws.remove()
+        rejected = set(_REJECTED_VARIABLE.findall(result.err))
+        if result.retcode != 0 and not rejected:
+            raise TerraformFailed(f"terraform plan failed in {module}: {redact(error_lines(result.err))}")
+        return rejected
 
     def close(self) -> None:
         shutil.rmtree(self.scratch, ignore_errors=True)
