@@ -1,7 +1,7 @@
 """P3: apply + idempotency check + destroy through a Stack vs the same three raw CLI commands.
 
 The harness side times the whole Stack life on a fresh Harness: workspace (init from the warm cache,
-provider file), apply (plus its `output -json`), the plan-after-apply check (`plan -out` + `show -json`),
+provider file), apply, the plan-after-apply check (`plan -detailed-exitcode`, plus `show -json` only on changes),
 destroy (plus its `state list` check). The raw side runs apply, `plan -detailed-exitcode` expecting 0 and
 destroy in a copy initialised outside the timing. Every sample uses its own bucket name.
 """

@@ -11,7 +11,7 @@ import json
 import os
 import shutil
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -56,7 +56,6 @@ class Toolchain:
     provider_versions: tuple[str, ...]
     cli_config: Path
     plugin_cache: Path
-    others: dict[str, Tool] = field(default_factory=dict)
 
     def env(self) -> dict[str, str]:
         """Variables every terraform call gets: our CLI config, no prompts, no update checks."""
@@ -167,7 +166,7 @@ def toolchain() -> Toolchain:
     plugin_cache.mkdir(exist_ok=True)
     cli_config = root / "terraform.tfrc"
     _write_atomic(cli_config, render_cli_config(mirror, plugin_cache))
-    return Toolchain(terraform, mirror, versions, cli_config, plugin_cache, others=find_others())
+    return Toolchain(terraform, mirror, versions, cli_config, plugin_cache)
 
 
 def find_others() -> dict[str, Tool]:

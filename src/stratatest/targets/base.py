@@ -26,8 +26,6 @@ class Target(abc.ABC):
     """A place Terraform applies into and boto3 reads back from."""
 
     name: str = ""
-    #: True only for real AWS accounts: guarded by the explicit opt-in and the account allowlist.
-    is_real_cloud: bool = False
 
     def __init__(self, region: str = "us-east-1") -> None:
         self.region = region

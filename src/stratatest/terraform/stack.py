@@ -68,7 +68,6 @@ class Stack:
         self.variables = variables or {}
         self.backend = backend
         self.ws: Workspace | None = None
-        self.applied = False
         self.destroyed = False
         self.interrupted = False
 
@@ -78,8 +77,8 @@ class Stack:
             self.ws = self.harness.workspace(self.module, self.variables, backend=self.backend)
         return self.ws
 
-    def apply(self) -> dict[str, Any]:
-        """Apply and return the outputs; on interrupt, destroy what was created, then re-raise."""
+    def apply(self) -> None:
+        """Apply; on interrupt, destroy what was created, then re-raise. Read results with `outputs()`."""
         ws = self.workspace
         with _LOCK:
             _LIVE[id(self)] = self
@@ -90,8 +89,6 @@ class Stack:
             notice(f"interrupted during apply of {self.module}; destroying what was created")
             self.destroy()
             raise
-        self.applied = True
-        return self.outputs()
 
     def outputs(self) -> dict[str, Any]:
         raw = json.loads(self.workspace.tf.execute_command("output", "-json", "-no-color").out or "{}")

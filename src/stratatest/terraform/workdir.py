@@ -61,7 +61,10 @@ def _common_root(dirs: list[Path]) -> Path:
 
 def content_hash(module: Path, extra: str = "") -> str:
     """Hash of every file in the module closure plus `extra` (e.g. backend settings)."""
-    dirs = module_closure(module)
+    return _hash_dirs(module_closure(module), extra)
+
+
+def _hash_dirs(dirs: list[Path], extra: str = "") -> str:
     root = _common_root(dirs)
     digest = hashlib.sha256(extra.encode())
     for directory in dirs:
@@ -104,7 +107,7 @@ def copy_module(module: Path, dest_root: Path) -> WorkingCopy:
     module = module.resolve()
     dirs = module_closure(module)
     src_root = _common_root(dirs)
-    digest = content_hash(module)
+    digest = _hash_dirs(dirs)  # the closure is already known: walk it once
     dest_root.mkdir(parents=True, exist_ok=True)
     for directory in dirs:
         target = dest_root / directory.relative_to(src_root)
