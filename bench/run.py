@@ -1,6 +1,6 @@
 """Run the harness-vs-raw benchmarks and print one table of median ratios.
 
-Usage: python bench/run.py [--only P1,P2,P3] [--repeat N]
+Usage: python bench/run.py [--only P1,P2,P3,P4,P5,P6] [--repeat N]
 
 Ratios, not seconds, are the result: both sides run interleaved in one process on the same machine, so the
 noise of a shared 2-core box mostly cancels. Nothing here asserts on time; the targets are printed to read.
@@ -18,22 +18,27 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import p1_init
 import p2_plan
 import p3_apply
+import p4_env
+import p6_xdist
 from common import Comparison, resolved_toolchain, say, setup_line
 
 from stratatest.toolchain import Toolchain
 
-#: Benchmark → (runner, samples per side by default). P3 is ~90 s per side, so one sample unless asked.
+#: Benchmark → (runner, samples per side by default). P3, P5 and P6 take minutes per side: one sample unless asked.
 BENCHMARKS: dict[str, tuple[Callable[[Toolchain, int], list[Comparison]], int]] = {
     "P1": (p1_init.run, 5),
     "P2": (p2_plan.run, 3),
     "P3": (p3_apply.run, 1),
+    "P4": (p4_env.run_plans, 1),
+    "P5": (p4_env.run_apply, 1),
+    "P6": (p6_xdist.run, 1),
 }
 
 
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="harness vs raw terraform, ratios of medians")
     parser.add_argument("--only", default=",".join(BENCHMARKS), help="comma-separated subset, e.g. P1,P2")
-    parser.add_argument("--repeat", type=int, help="samples per side (default: P1 5, P2 3, P3 1)")
+    parser.add_argument("--repeat", type=int, help="samples per side (default: P1 5, P2 3, the others 1)")
     args = parser.parse_args(argv)
     args.only = [name.strip().upper() for name in args.only.split(",") if name.strip()]
     unknown = [name for name in args.only if name not in BENCHMARKS]

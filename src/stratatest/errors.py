@@ -24,3 +24,7 @@ class TargetError(StratatestError):
 
 class TerraformFailed(StratatestError):
     """A terraform command failed; the message carries the command line and terraform's own error."""
+
+
+class ScanFailed(StratatestError):
+    """A static scanner (Checkov) gave no usable report: it crashed, could not parse a file, or scanned nothing."""

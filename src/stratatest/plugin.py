@@ -6,6 +6,7 @@ Fixtures, one per target kind of thing, testinfra-style:
 - `plan_of(module, **vars)`: the module's plan, computed once per run;
 - `stacks`: apply modules, destroyed at the end of the test module whatever happens;
 - `aws`: read-back helpers (`aws.s3_bucket(name).is_encrypted`);
+- `checkov` (session): Checkov's results for terraform/, scanned once per run;
 - `run_id` / `unique_name(prefix)`: names that cannot collide between runs.
 """
 
@@ -129,7 +130,7 @@ def _tool_versions() -> dict[str, str]:
 
     from stratatest.toolchain import find_terraform
 
-    versions = {pkg: md.version(pkg) for pkg in ("stratatest", "pytest", "moto", "boto3", "tftest")}
+    versions = {pkg: md.version(pkg) for pkg in ("stratatest", "pytest", "moto", "boto3", "tftest", "checkov")}
     versions["terraform"] = find_terraform().version or "missing"
     return versions
 
@@ -265,6 +266,15 @@ def harness(toolchain: Any, target: Any, run_id: str, pytestconfig: pytest.Confi
 @pytest.fixture(scope="session")
 def repo_root(pytestconfig: pytest.Config) -> Path:
     return Path(pytestconfig.rootpath)
+
+
+@pytest.fixture(scope="session")
+def checkov(repo_root: Path, pytestconfig: pytest.Config) -> Any:
+    """Checkov's terraform scan of terraform/ (a `static.checkov.Scan`): run once per run, shared by all workers."""
+    from stratatest.static.checkov import scan
+
+    shared: Path = pytestconfig.stratatest_shared  # type: ignore[attr-defined]
+    return scan(repo_root / "terraform", ("terraform",), root=repo_root, shared_dir=shared)
 
 
 @pytest.fixture(scope="session")

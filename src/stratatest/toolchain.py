@@ -11,8 +11,10 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from functools import cache
+from importlib import metadata
 from pathlib import Path
 
 from stratatest.errors import ToolMissing
@@ -169,11 +171,22 @@ def toolchain() -> Toolchain:
     return Toolchain(terraform, mirror, versions, cli_config, plugin_cache)
 
 
+def find_checkov() -> Tool:
+    """The checkov installed with stratatest (beside this Python: a dependency), else the first on PATH."""
+    hint = "checkov is a dependency of stratatest: pip install -e . (or put checkov >= 3.3 on PATH)"
+    beside = Path(sys.executable).parent / "checkov"
+    if os.access(beside, os.X_OK):
+        return Tool("checkov", str(beside), metadata.version("checkov"), hint)  # no 2-5 s `checkov --version`
+    path = shutil.which("checkov")
+    return Tool("checkov", path, _version_of([path, "--version"]) if path else None, hint)
+
+
 def find_others() -> dict[str, Tool]:
     """Tools later layers use; absence is reported, not fatal, until a layer needs them."""
     helm = shutil.which("helm")
     promtool = shutil.which("promtool")
     return {
+        "checkov": find_checkov(),
         "helm": Tool(
             "helm",
             helm,

@@ -8,12 +8,20 @@ from __future__ import annotations
 
 from typing import Any, Protocol
 
+from stratatest.inspect.account import Account
+from stratatest.inspect.cloudtrail import CloudTrail
+from stratatest.inspect.cloudwatch import Alarm, alarm_names
 from stratatest.inspect.dynamodb import DynamoDBTable
-from stratatest.inspect.ec2 import VPC, SecurityGroup, Subnet
+from stratatest.inspect.ec2 import VPC, LaunchTemplate, SecurityGroup, Subnet
+from stratatest.inspect.ecr import ECRRepository
+from stratatest.inspect.eks import EKSCluster, IAMOIDCProvider
+from stratatest.inspect.guardduty import GuardDutyDetector
 from stratatest.inspect.iam import IAMRole
 from stratatest.inspect.kms import KMSKey
 from stratatest.inspect.logs import LogGroup
+from stratatest.inspect.rds import DBInstance, DBParameterGroup
 from stratatest.inspect.s3 import S3Bucket
+from stratatest.inspect.sns import SNSTopic
 
 
 class ClientSource(Protocol):
@@ -63,6 +71,47 @@ class AWS:
 
     def iam_role(self, name: str) -> IAMRole:
         return IAMRole(self, name)
+
+    def db_instance(self, identifier: str) -> DBInstance:
+        return DBInstance(self, identifier)
+
+    def db_parameter_group(self, name: str) -> DBParameterGroup:
+        return DBParameterGroup(self, name)
+
+    def ecr_repository(self, name: str) -> ECRRepository:
+        return ECRRepository(self, name)
+
+    def guardduty_detector(self, detector_id: str) -> GuardDutyDetector:
+        return GuardDutyDetector(self, detector_id)
+
+    def cloudtrail(self, name: str) -> CloudTrail:
+        """`name` may be the trail's name or ARN."""
+        return CloudTrail(self, name)
+
+    def sns_topic(self, arn: str) -> SNSTopic:
+        return SNSTopic(self, arn)
+
+    def alarm(self, name: str) -> Alarm:
+        return Alarm(self, name)
+
+    def alarms(self, prefix: str) -> list[Alarm]:
+        """Every metric alarm whose name starts with `prefix`, sorted by name."""
+        return [Alarm(self, name) for name in alarm_names(self, prefix)]
+
+    @property
+    def account(self) -> Account:
+        """Account-wide settings (password policy, EBS default encryption in this region, admin grants)."""
+        return Account(self, self.region or "")
+
+    def eks_cluster(self, name: str) -> EKSCluster:
+        """Node groups through it: `aws.eks_cluster(name).node_group(group)`."""
+        return EKSCluster(self, name)
+
+    def iam_oidc_provider(self, arn: str) -> IAMOIDCProvider:
+        return IAMOIDCProvider(self, arn)
+
+    def launch_template(self, template_id: str, version: str | int = "$Default") -> LaunchTemplate:
+        return LaunchTemplate(self, template_id, str(version))
 
     def __repr__(self) -> str:
         name = getattr(self.target, "name", "") or type(self.target).__name__

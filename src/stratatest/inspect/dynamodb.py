@@ -3,43 +3,25 @@ poll a table that is still CREATING or UPDATING)."""
 
 from __future__ import annotations
 
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from botocore.exceptions import ClientError
-
-from stratatest.inspect.errors import error_code
-
-if TYPE_CHECKING:
-    from stratatest.inspect.aws import ClientSource
+from stratatest.inspect.view import View, tag_map
 
 
-class DynamoDBTable:
+class DynamoDBTable(View):
     """`aws.dynamodb_table(name)`: yes/no properties a test asserts on."""
 
-    def __init__(self, clients: ClientSource, name: str) -> None:
-        self._clients = clients
-        self.name = name
-
-    def __repr__(self) -> str:
-        return f"<dynamodb_table name={self.name}>"
-
-    @cached_property
-    def _ddb(self) -> Any:
-        return self._clients.client("dynamodb")
-
-    def _describe(self) -> dict[str, Any]:
-        return self._ddb.describe_table(TableName=self.name)["Table"]
+    kind = "dynamodb_table"
+    service = "dynamodb"
 
     @property
-    def exists(self) -> bool:
-        try:
-            self._describe()
-        except ClientError as err:
-            if error_code(err) == "ResourceNotFoundException":
-                return False
-            raise
-        return True
+    def name(self) -> str:
+        return self.ref
+
+    missing_codes = frozenset({"ResourceNotFoundException"})
+
+    def _fetch(self) -> dict[str, Any]:
+        return self._client.describe_table(TableName=self.name)["Table"]
 
     @property
     def arn(self) -> str:
@@ -69,7 +51,7 @@ class DynamoDBTable:
 
     @property
     def point_in_time_recovery(self) -> bool:
-        backups = self._ddb.describe_continuous_backups(TableName=self.name)["ContinuousBackupsDescription"]
+        backups = self._client.describe_continuous_backups(TableName=self.name)["ContinuousBackupsDescription"]
         return backups.get("PointInTimeRecoveryDescription", {}).get("PointInTimeRecoveryStatus") == "ENABLED"
 
     def _sse(self) -> dict[str, Any]:
@@ -98,5 +80,4 @@ class DynamoDBTable:
 
     @property
     def tags(self) -> dict[str, str]:
-        pages = self._ddb.get_paginator("list_tags_of_resource").paginate(ResourceArn=self.arn)
-        return {t["Key"]: t["Value"] for page in pages for t in page.get("Tags", [])}
+        return tag_map(self._paginate("list_tags_of_resource", "Tags", ResourceArn=self.arn))

@@ -6,12 +6,9 @@ target's error (`InvalidVpcID.NotFound`, ...), so a typo never reads as a harmle
 
 from __future__ import annotations
 
-from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from botocore.exceptions import ClientError
-
-from stratatest.inspect.errors import error_code
+from stratatest.inspect.view import View, tag_map
 
 if TYPE_CHECKING:
     from stratatest.inspect.aws import ClientSource
@@ -19,43 +16,31 @@ if TYPE_CHECKING:
 _LIVE_NAT_STATES = {"pending", "available"}
 
 
-def _tags(resource: dict[str, Any]) -> dict[str, str]:
-    return {t["Key"]: t["Value"] for t in resource.get("Tags", [])}
+class _EC2Resource(View):
+    """What a VPC, a subnet and a security group share: EC2 names each by id and tags it in its description."""
+
+    service = "ec2"
+
+    @property
+    def id(self) -> str:
+        return self.ref
+
+    @property
+    def tags(self) -> dict[str, str]:
+        return tag_map(self._describe().get("Tags", []))
 
 
-def _exists(describe: Any, not_found: str) -> bool:
-    try:
-        describe()
-    except ClientError as err:
-        if error_code(err) == not_found:
-            return False
-        raise
-    return True
-
-
-class VPC:
+class VPC(_EC2Resource):
     """`aws.vpc(vpc_id)`: yes/no properties a test asserts on."""
 
-    def __init__(self, clients: ClientSource, vpc_id: str) -> None:
-        self._clients = clients
-        self.id = vpc_id
+    kind = "vpc"
+    missing_codes = frozenset({"InvalidVpcID.NotFound"})
 
-    def __repr__(self) -> str:
-        return f"<vpc id={self.id}>"
-
-    @cached_property
-    def _ec2(self) -> Any:
-        return self._clients.client("ec2")
-
-    def _describe(self) -> dict[str, Any]:
-        return self._ec2.describe_vpcs(VpcIds=[self.id])["Vpcs"][0]
+    def _fetch(self) -> dict[str, Any]:
+        return self._client.describe_vpcs(VpcIds=[self.id])["Vpcs"][0]
 
     def _filter(self) -> list[dict[str, Any]]:
         return [{"Name": "vpc-id", "Values": [self.id]}]
-
-    @property
-    def exists(self) -> bool:
-        return _exists(self._describe, "InvalidVpcID.NotFound")
 
     @property
     def cidr(self) -> str:
@@ -67,17 +52,11 @@ class VPC:
         return self._describe()["State"]
 
     @property
-    def tags(self) -> dict[str, str]:
-        return _tags(self._describe())
-
-    @property
     def flow_logs(self) -> list[dict[str, Any]]:
         """The VPC's flow logs as DescribeFlowLogs returns them (`TrafficType`, `LogGroupName`, ...)."""
         self._describe()  # a missing VPC is an error here, not "no flow logs"
-        pages = self._ec2.get_paginator("describe_flow_logs").paginate(
-            Filters=[{"Name": "resource-id", "Values": [self.id]}]
-        )
-        return [f for page in pages for f in page.get("FlowLogs", [])]
+        by_resource = [{"Name": "resource-id", "Values": [self.id]}]
+        return list(self._paginate("describe_flow_logs", "FlowLogs", Filters=by_resource))
 
     @property
     def has_flow_logs(self) -> bool:
@@ -101,29 +80,23 @@ class VPC:
     def subnets(self) -> list[Subnet]:
         """Views of every subnet in the VPC, sorted by subnet id."""
         self._describe()
-        pages = self._ec2.get_paginator("describe_subnets").paginate(Filters=self._filter())
-        ids = sorted(s["SubnetId"] for page in pages for s in page.get("Subnets", []))
+        ids = sorted(s["SubnetId"] for s in self._paginate("describe_subnets", "Subnets", Filters=self._filter()))
         return [Subnet(self._clients, subnet_id) for subnet_id in ids]
 
     @property
     def nat_gateway_ids(self) -> list[str]:
         """NAT gateways in the VPC that are pending or available (deleted ones linger in AWS's answers)."""
-        pages = self._ec2.get_paginator("describe_nat_gateways").paginate(Filter=self._filter())
-        return sorted(
-            n["NatGatewayId"]
-            for page in pages
-            for n in page.get("NatGateways", [])
-            if n.get("State") in _LIVE_NAT_STATES
-        )
+        found = self._paginate("describe_nat_gateways", "NatGateways", Filter=self._filter())
+        return sorted(n["NatGatewayId"] for n in found if n.get("State") in _LIVE_NAT_STATES)
 
     @property
     def internet_gateway_ids(self) -> list[str]:
-        answer = self._ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [self.id]}])
+        answer = self._client.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [self.id]}])
         return sorted(g["InternetGatewayId"] for g in answer.get("InternetGateways", []))
 
     @property
     def default_security_group(self) -> SecurityGroup:
-        answer = self._ec2.describe_security_groups(
+        answer = self._client.describe_security_groups(
             Filters=[*self._filter(), {"Name": "group-name", "Values": ["default"]}]
         )
         groups = answer.get("SecurityGroups", [])
@@ -132,26 +105,14 @@ class VPC:
         return SecurityGroup(self._clients, groups[0]["GroupId"])
 
 
-class Subnet:
+class Subnet(_EC2Resource):
     """`aws.subnet(subnet_id)` or an item of `aws.vpc(id).subnets`."""
 
-    def __init__(self, clients: ClientSource, subnet_id: str) -> None:
-        self._clients = clients
-        self.id = subnet_id
+    kind = "subnet"
+    missing_codes = frozenset({"InvalidSubnetID.NotFound"})
 
-    def __repr__(self) -> str:
-        return f"<subnet id={self.id}>"
-
-    @cached_property
-    def _ec2(self) -> Any:
-        return self._clients.client("ec2")
-
-    def _describe(self) -> dict[str, Any]:
-        return self._ec2.describe_subnets(SubnetIds=[self.id])["Subnets"][0]
-
-    @property
-    def exists(self) -> bool:
-        return _exists(self._describe, "InvalidSubnetID.NotFound")
+    def _fetch(self) -> dict[str, Any]:
+        return self._client.describe_subnets(SubnetIds=[self.id])["Subnets"][0]
 
     @property
     def vpc_id(self) -> str:
@@ -170,31 +131,15 @@ class Subnet:
         """Instances launched here get a public IPv4 address unless they ask otherwise."""
         return bool(self._describe().get("MapPublicIpOnLaunch", False))
 
-    @property
-    def tags(self) -> dict[str, str]:
-        return _tags(self._describe())
 
-
-class SecurityGroup:
+class SecurityGroup(_EC2Resource):
     """`aws.security_group(group_id)` or `aws.vpc(id).default_security_group`."""
 
-    def __init__(self, clients: ClientSource, group_id: str) -> None:
-        self._clients = clients
-        self.id = group_id
+    kind = "security_group"
+    missing_codes = frozenset({"InvalidGroup.NotFound"})
 
-    def __repr__(self) -> str:
-        return f"<security_group id={self.id}>"
-
-    @cached_property
-    def _ec2(self) -> Any:
-        return self._clients.client("ec2")
-
-    def _describe(self) -> dict[str, Any]:
-        return self._ec2.describe_security_groups(GroupIds=[self.id])["SecurityGroups"][0]
-
-    @property
-    def exists(self) -> bool:
-        return _exists(self._describe, "InvalidGroup.NotFound")
+    def _fetch(self) -> dict[str, Any]:
+        return self._client.describe_security_groups(GroupIds=[self.id])["SecurityGroups"][0]
 
     @property
     def name(self) -> str:
@@ -214,6 +159,94 @@ class SecurityGroup:
         group = self._describe()
         return not group.get("IpPermissions") and not group.get("IpPermissionsEgress")
 
+
+class LaunchTemplateNotFound(LookupError):
+    """Raised by every `launch_template` property but `exists` when the template (or version) is not there."""
+
+
+class LaunchTemplate(View):
+    """`aws.launch_template(template_id, version="$Default")`: one version of a launch template.
+
+    EKS node groups name a template and a version; pass the group's version to read what its nodes get.
+    """
+
+    kind = "launch_template"
+    service = "ec2"
+    missing_codes = frozenset({"InvalidLaunchTemplateId.NotFound", "InvalidLaunchTemplateId.VersionNotFound"})
+    not_found = LaunchTemplateNotFound
+
+    def __init__(self, clients: ClientSource, template_id: str, version: str = "$Default") -> None:
+        super().__init__(clients, template_id)
+        self.version = str(version)
+
+    def __repr__(self) -> str:
+        return f"<{self.kind} {self.ref} version={self.version}>"
+
+    def _fetch(self) -> dict[str, Any] | None:
+        answer = self._client.describe_launch_template_versions(LaunchTemplateId=self.ref, Versions=[self.version])
+        return next(iter(answer.get("LaunchTemplateVersions", [])), None)
+
+    def _data(self) -> dict[str, Any]:
+        return self._describe().get("LaunchTemplateData", {})
+
+    @property
+    def name(self) -> str:
+        return self._describe()["LaunchTemplateName"]
+
+    @property
+    def version_number(self) -> int:
+        return int(self._describe()["VersionNumber"])
+
+    @property
+    def metadata_options(self) -> dict[str, Any]:
+        """MetadataOptions as EC2 returns them ({} when the template leaves them to the AMI and account)."""
+        return dict(self._data().get("MetadataOptions", {}))
+
+    @property
+    def metadata_endpoint_enabled(self) -> bool:
+        """The instance metadata service answers at all (EC2's default when unset)."""
+        return self.metadata_options.get("HttpEndpoint", "enabled") == "enabled"
+
+    @property
+    def requires_imdsv2(self) -> bool:
+        """IMDS answers only session-token (v2) requests; unset means the AMI or account default, not v2-only."""
+        return self.metadata_options.get("HttpTokens") == "required"
+
+    @property
+    def hop_limit(self) -> int | None:
+        """PUT response hop limit of the metadata token; 1 keeps it from reaching containers. None when unset."""
+        return self.metadata_options.get("HttpPutResponseHopLimit")
+
+    @property
+    def ebs_volumes(self) -> dict[str, dict[str, Any]]:
+        """The `Ebs` settings of each block device mapping, by device name."""
+        return {m["DeviceName"]: dict(m["Ebs"]) for m in self._data().get("BlockDeviceMappings", []) if "Ebs" in m}
+
+    @property
+    def volumes_encrypted(self) -> bool:
+        """The template maps at least one EBS volume, and every one it maps is encrypted."""
+        volumes = self.ebs_volumes.values()
+        return bool(volumes) and all(v.get("Encrypted") is True for v in volumes)
+
+    @property
+    def volume_kms_key_ids(self) -> list[str]:
+        """Distinct KMS keys named by the mapped volumes, sorted (a volume without one uses the account default)."""
+        return sorted({str(v["KmsKeyId"]) for v in self.ebs_volumes.values() if v.get("KmsKeyId")})
+
+    def volumes_encrypted_with(self, key: str) -> bool:
+        """Every mapped EBS volume is encrypted with exactly `key` (as the template names it)."""
+        volumes = self.ebs_volumes.values()
+        return self.volumes_encrypted and all(v.get("KmsKeyId") == key for v in volumes)
+
+    @property
+    def tag_specifications(self) -> dict[str, dict[str, str]]:
+        """Tags the template puts on what it launches, by resource type (`instance`, `volume`, ...)."""
+        specs = self._data().get("TagSpecifications", [])
+        return {s["ResourceType"]: tag_map(s.get("Tags", [])) for s in specs}
+
     @property
     def tags(self) -> dict[str, str]:
-        return _tags(self._describe())
+        """The template's own tags."""
+        self._describe()
+        answer = self._client.describe_launch_templates(LaunchTemplateIds=[self.ref])
+        return tag_map(answer["LaunchTemplates"][0].get("Tags", []))

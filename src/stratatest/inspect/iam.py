@@ -6,16 +6,13 @@ Policy documents come back as dicts (botocore decodes IAM's URL-encoded JSON) an
 
 from __future__ import annotations
 
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from botocore.exceptions import ClientError
 
 from stratatest.inspect import policy as pol
 from stratatest.inspect.errors import error_code
-
-if TYPE_CHECKING:
-    from stratatest.inspect.aws import ClientSource
+from stratatest.inspect.view import View, tag_map
 
 #: The AWS managed policy that grants everything.
 ADMINISTRATOR_ACCESS = "AdministratorAccess"
@@ -34,32 +31,19 @@ def is_wildcard_admin(statement: dict[str, Any]) -> bool:
     )
 
 
-class IAMRole:
+class IAMRole(View):
     """`aws.iam_role(name)`: yes/no properties a test asserts on."""
 
-    def __init__(self, clients: ClientSource, name: str) -> None:
-        self._clients = clients
-        self.name = name
-
-    def __repr__(self) -> str:
-        return f"<iam_role name={self.name}>"
-
-    @cached_property
-    def _iam(self) -> Any:
-        return self._clients.client("iam")
-
-    def _describe(self) -> dict[str, Any]:
-        return self._iam.get_role(RoleName=self.name)["Role"]
+    kind = "iam_role"
+    service = "iam"
+    missing_codes = frozenset({"NoSuchEntity"})
 
     @property
-    def exists(self) -> bool:
-        try:
-            self._describe()
-        except ClientError as err:
-            if error_code(err) == "NoSuchEntity":
-                return False
-            raise
-        return True
+    def name(self) -> str:
+        return self.ref
+
+    def _fetch(self) -> dict[str, Any]:
+        return self._client.get_role(RoleName=self.name)["Role"]
 
     @property
     def arn(self) -> str:
@@ -69,39 +53,52 @@ class IAMRole:
     def assume_role_policy(self) -> dict[str, Any]:
         return self._describe()["AssumeRolePolicyDocument"]
 
+    def _trusted(self, principal_type: str) -> list[str]:
+        allowed = (s for s in pol.statements(self.assume_role_policy) if s.get("Effect") == "Allow")
+        return sorted({p for s in allowed for p in s.get("Principal", {}).get(principal_type, [])})
+
     @property
     def trusted_services(self) -> list[str]:
         """Service principals the trust policy allows to assume the role, sorted."""
-        found = {
-            service
-            for s in pol.statements(self.assume_role_policy)
-            if s.get("Effect") == "Allow"
-            for service in s.get("Principal", {}).get("Service", [])
-        }
-        return sorted(found)
+        return self._trusted("Service")
+
+    @property
+    def trusted_federated(self) -> list[str]:
+        """Federated principals (e.g. an EKS cluster's OIDC provider ARN) the trust policy allows, sorted."""
+        return self._trusted("Federated")
+
+    @property
+    def trust_conditions(self) -> list[dict[str, dict[str, list[str]]]]:
+        """The Condition block of each Allow statement of the trust policy, normalised (`{}` for none).
+
+        One entry per statement, in order: an IRSA role shows `{"StringEquals": {"<issuer>:sub": [...]}}`.
+        """
+        return [s.get("Condition", {}) for s in pol.statements(self.assume_role_policy) if s.get("Effect") == "Allow"]
 
     @property
     def inline_policies(self) -> dict[str, dict[str, Any]]:
         """Inline policy documents by policy name."""
-        pages = self._iam.get_paginator("list_role_policies").paginate(RoleName=self.name)
-        names = [n for page in pages for n in page.get("PolicyNames", [])]
-        return {n: self._iam.get_role_policy(RoleName=self.name, PolicyName=n)["PolicyDocument"] for n in sorted(names)}
+        names = sorted(self._paginate("list_role_policies", "PolicyNames", RoleName=self.name))
+        return {n: self._client.get_role_policy(RoleName=self.name, PolicyName=n)["PolicyDocument"] for n in names}
 
     @property
     def attached_policy_arns(self) -> list[str]:
-        pages = self._iam.get_paginator("list_attached_role_policies").paginate(RoleName=self.name)
-        return sorted(p["PolicyArn"] for page in pages for p in page.get("AttachedPolicies", []))
+        return sorted(
+            p["PolicyArn"]
+            for p in self._paginate("list_attached_role_policies", "AttachedPolicies", RoleName=self.name)
+        )
 
     def _attached_documents(self) -> dict[str, dict[str, Any]]:
         documents = {}
         for arn in self.attached_policy_arns:
             try:
-                version = self._iam.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
+                version = self._client.get_policy(PolicyArn=arn)["Policy"]["DefaultVersionId"]
             except ClientError as err:
                 if error_code(err) == "NoSuchEntity":  # an AWS managed policy the target does not carry
                     continue
                 raise
-            documents[arn] = self._iam.get_policy_version(PolicyArn=arn, VersionId=version)["PolicyVersion"]["Document"]
+            found = self._client.get_policy_version(PolicyArn=arn, VersionId=version)
+            documents[arn] = found["PolicyVersion"]["Document"]
         return documents
 
     @property
@@ -119,5 +116,4 @@ class IAMRole:
 
     @property
     def tags(self) -> dict[str, str]:
-        pages = self._iam.get_paginator("list_role_tags").paginate(RoleName=self.name)
-        return {t["Key"]: t["Value"] for page in pages for t in page.get("Tags", [])}
+        return tag_map(self._paginate("list_role_tags", "Tags", RoleName=self.name))

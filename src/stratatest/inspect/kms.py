@@ -6,59 +6,43 @@ rotation, alias and tag APIs accept only a key id or ARN, so those resolve the k
 
 from __future__ import annotations
 
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from botocore.exceptions import ClientError
 
 from stratatest.inspect.errors import error_code
-
-if TYPE_CHECKING:
-    from stratatest.inspect.aws import ClientSource
+from stratatest.inspect.view import View, tag_map
 
 _PENDING_DELETION = {"PendingDeletion", "PendingReplicaDeletion"}
 
 
-class KMSKey:
+class KMSKey(View):
     """`aws.kms_key(id_or_arn_or_alias)`: yes/no properties a test asserts on."""
 
-    def __init__(self, clients: ClientSource, key: str) -> None:
-        self._clients = clients
-        self.key = key
-
-    def __repr__(self) -> str:
-        return f"<kms_key id={self.key}>"
-
-    @cached_property
-    def _kms(self) -> Any:
-        return self._clients.client("kms")
-
-    def _metadata(self) -> dict[str, Any]:
-        return self._kms.describe_key(KeyId=self.key)["KeyMetadata"]
+    kind = "kms_key"
+    service = "kms"
+    missing_codes = frozenset({"NotFoundException"})
 
     @property
-    def exists(self) -> bool:
-        """The key (or the alias's target) exists, in any state including pending deletion."""
-        try:
-            self._metadata()
-        except ClientError as err:
-            if error_code(err) == "NotFoundException":
-                return False
-            raise
-        return True
+    def key(self) -> str:
+        return self.ref
+
+    def _fetch(self) -> dict[str, Any]:
+        """DescribeKey finds the key (or the alias's target) in any state, pending deletion included."""
+        return self._client.describe_key(KeyId=self.key)["KeyMetadata"]
 
     @property
     def key_id(self) -> str:
-        return self._metadata()["KeyId"]
+        return self._describe()["KeyId"]
 
     @property
     def arn(self) -> str:
-        return self._metadata()["Arn"]
+        return self._describe()["Arn"]
 
     @property
     def state(self) -> str:
         """KeyState: `Enabled`, `Disabled`, `PendingDeletion`, `PendingImport`, ..."""
-        return self._metadata()["KeyState"]
+        return self._describe()["KeyState"]
 
     @property
     def is_enabled(self) -> bool:
@@ -71,11 +55,11 @@ class KMSKey:
     @property
     def key_manager(self) -> str:
         """`CUSTOMER` or `AWS` (an AWS managed key such as aws/s3)."""
-        return self._metadata()["KeyManager"]
+        return self._describe()["KeyManager"]
 
     def _rotation(self) -> dict[str, Any]:
         try:
-            return self._kms.get_key_rotation_status(KeyId=self.key_id)
+            return self._client.get_key_rotation_status(KeyId=self.key_id)
         except ClientError as err:
             if error_code(err) == "UnsupportedOperationException":  # asymmetric, HMAC, imported: cannot rotate
                 return {}
@@ -93,10 +77,8 @@ class KMSKey:
     @property
     def aliases(self) -> list[str]:
         """Alias names (`alias/...`) that point at the key, sorted."""
-        pages = self._kms.get_paginator("list_aliases").paginate(KeyId=self.key_id)
-        return sorted(a["AliasName"] for page in pages for a in page.get("Aliases", []))
+        return sorted(a["AliasName"] for a in self._paginate("list_aliases", "Aliases", KeyId=self.key_id))
 
     @property
     def tags(self) -> dict[str, str]:
-        pages = self._kms.get_paginator("list_resource_tags").paginate(KeyId=self.key_id)
-        return {t["TagKey"]: t["TagValue"] for page in pages for t in page.get("Tags", [])}
+        return tag_map(self._paginate("list_resource_tags", "Tags", KeyId=self.key_id), "TagKey", "TagValue")

@@ -2,45 +2,30 @@
 
 from __future__ import annotations
 
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from stratatest.inspect.aws import ClientSource
+from stratatest.inspect.view import View
 
 
 class LogGroupNotFound(LookupError):
     """Raised by every property but `exists` when the log group is not there."""
 
 
-class LogGroup:
+class LogGroup(View):
     """`aws.log_group(name)`: yes/no properties a test asserts on."""
 
-    def __init__(self, clients: ClientSource, name: str) -> None:
-        self._clients = clients
-        self.name = name
-
-    def __repr__(self) -> str:
-        return f"<log_group name={self.name}>"
-
-    @cached_property
-    def _logs(self) -> Any:
-        return self._clients.client("logs")
-
-    def _find(self) -> dict[str, Any] | None:
-        # DescribeLogGroups filters by prefix only: pick the exact name out of the answer.
-        pages = self._logs.get_paginator("describe_log_groups").paginate(logGroupNamePrefix=self.name)
-        return next((g for page in pages for g in page.get("logGroups", []) if g["logGroupName"] == self.name), None)
-
-    def _describe(self) -> dict[str, Any]:
-        group = self._find()
-        if group is None:
-            raise LogGroupNotFound(f"log group {self.name} does not exist")
-        return group
+    kind = "log_group"
+    service = "logs"
+    not_found = LogGroupNotFound
 
     @property
-    def exists(self) -> bool:
-        return self._find() is not None
+    def name(self) -> str:
+        return self.ref
+
+    def _fetch(self) -> dict[str, Any] | None:
+        # DescribeLogGroups filters by prefix only: pick the exact name out of the answer.
+        found = self._paginate("describe_log_groups", "logGroups", logGroupNamePrefix=self.name)
+        return next((g for g in found if g["logGroupName"] == self.name), None)
 
     @property
     def arn(self) -> str:
@@ -65,4 +50,4 @@ class LogGroup:
     @property
     def tags(self) -> dict[str, str]:
         self._describe()
-        return dict(self._logs.list_tags_log_group(logGroupName=self.name).get("tags", {}))
+        return dict(self._client.list_tags_log_group(logGroupName=self.name).get("tags", {}))

@@ -8,40 +8,37 @@ missing bucket, propagates: only `exists` answers "is it there?".
 from __future__ import annotations
 
 import json
-from functools import cached_property
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from botocore.exceptions import ClientError
 
 from stratatest.inspect import policy as pol
 from stratatest.inspect.errors import error_code
-
-if TYPE_CHECKING:
-    from stratatest.inspect.aws import ClientSource
+from stratatest.inspect.view import View
 
 #: The four PublicAccessBlock flags; all must be true to block public access.
 PUBLIC_ACCESS_FLAGS = ("BlockPublicAcls", "IgnorePublicAcls", "BlockPublicPolicy", "RestrictPublicBuckets")
-_MISSING_BUCKET = {"404", "NoSuchBucket", "NotFound"}
 
 
-class S3Bucket:
+class S3Bucket(View):
     """`aws.s3_bucket(name)`: yes/no properties a test asserts on."""
 
-    def __init__(self, clients: ClientSource, name: str) -> None:
-        self._clients = clients
-        self.name = name
+    kind = "s3_bucket"
+    service = "s3"
+    #: Not 403: that bucket exists but is not ours to read, which is not a yes/no answer.
+    missing_codes = frozenset({"404", "NoSuchBucket", "NotFound"})
 
-    def __repr__(self) -> str:
-        return f"<s3_bucket name={self.name}>"
+    @property
+    def name(self) -> str:
+        return self.ref
 
-    @cached_property
-    def _s3(self) -> Any:
-        return self._clients.client("s3")
+    def _fetch(self) -> dict[str, Any]:
+        return self._client.head_bucket(Bucket=self.name)
 
     def _get(self, operation: str, not_configured: str) -> dict[str, Any] | None:
         """Call a GetBucket* operation; `None` when AWS says the setting is not configured."""
         try:
-            return getattr(self._s3, operation)(Bucket=self.name)
+            return getattr(self._client, operation)(Bucket=self.name)
         except ClientError as err:
             if error_code(err) == not_configured:
                 return None
@@ -49,18 +46,8 @@ class S3Bucket:
 
     @property
     def arn(self) -> str:
-        partition = getattr(self._s3.meta, "partition", "aws")
+        partition = getattr(self._client.meta, "partition", "aws")
         return f"arn:{partition}:s3:::{self.name}"
-
-    @property
-    def exists(self) -> bool:
-        try:
-            self._s3.head_bucket(Bucket=self.name)
-        except ClientError as err:
-            if error_code(err) in _MISSING_BUCKET:
-                return False
-            raise  # 403 means it exists but is not ours to read: not a yes/no answer
-        return True
 
     # --- default encryption -------------------------------------------------------------------------------
 
@@ -99,7 +86,7 @@ class S3Bucket:
 
     @property
     def versioning_enabled(self) -> bool:
-        return self._s3.get_bucket_versioning(Bucket=self.name).get("Status") == "Enabled"
+        return self._client.get_bucket_versioning(Bucket=self.name).get("Status") == "Enabled"
 
     @property
     def public_access_block(self) -> dict[str, bool] | None:
@@ -165,5 +152,5 @@ class S3Bucket:
     @property
     def object_count(self) -> int:
         """Current objects in the bucket (not versions): a leak check after a test cleans up."""
-        pages = self._s3.get_paginator("list_objects_v2").paginate(Bucket=self.name)
+        pages = self._client.get_paginator("list_objects_v2").paginate(Bucket=self.name)
         return sum(page.get("KeyCount", 0) for page in pages)

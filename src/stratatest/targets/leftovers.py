@@ -33,10 +33,12 @@ def _gone(target: Any, arn: str) -> bool:
     return False
 
 
-def left_behind(target: Any, run_id: str) -> list[str]:
-    """ARNs still tagged with this run id (KMS keys pending deletion and deleted NAT gateways excluded)."""
+def left_behind(target: Any, run_id: str, **tags: str) -> list[str]:
+    """ARNs still tagged with this run id, and with `tags` when given (e.g. one environment's resources while
+    other tests of the run still hold theirs); KMS keys pending deletion and deleted NAT gateways excluded."""
     tagging = target.client("resourcegroupstaggingapi")
+    filters = [{"Key": RUN_ID_TAG, "Values": [run_id]}] + [{"Key": k, "Values": [v]} for k, v in tags.items()]
     arns: list[str] = []
-    for page in tagging.get_paginator("get_resources").paginate(TagFilters=[{"Key": RUN_ID_TAG, "Values": [run_id]}]):
+    for page in tagging.get_paginator("get_resources").paginate(TagFilters=filters):
         arns += [r["ResourceARN"] for r in page.get("ResourceTagMappingList", [])]
     return sorted(a for a in arns if not _gone(target, a))

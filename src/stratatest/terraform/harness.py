@@ -11,25 +11,67 @@ import json
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock
-
 from stratatest.errors import TerraformFailed
 from stratatest.report.redact import redact
+from stratatest.shared import once_per_run
 from stratatest.targets.base import Target
 from stratatest.terraform import workdir as wd
 from stratatest.terraform.plan import Plan
-from stratatest.terraform.provider import endpoint_names, render_provider, render_s3_backend, write_provider
-from stratatest.terraform.runner import Terraform, Watchdog, error_lines
+from stratatest.terraform.provider import (
+    LOCAL_BACKEND_OVERRIDE,
+    declares_aws_provider,
+    declares_backend,
+    endpoint_names,
+    render_provider,
+    render_s3_backend,
+    run_id_variables,
+    write_provider,
+)
+from stratatest.terraform.runner import Terraform, Watchdog
 from stratatest.toolchain import Toolchain
 
 VARS_FILE = "stratatest.auto.tfvars.json"
-#: How terraform names a variable whose validation failed: `var.bucket_name is "Bad_Name"`.
-_REJECTED_VARIABLE = re.compile(r"\bvar\.([A-Za-z_][A-Za-z0-9_-]*) is\b")
+#: The variable a tfvars line sets: `  "bucket_name": ...` (VARS_FILE is written one variable per line).
+_TFVARS_KEY = re.compile(r'^\s*"([A-Za-z_][A-Za-z0-9_-]*)"\s*:')
+_VARIABLE_ROOT = re.compile(r"^var\.([A-Za-z_][A-Za-z0-9_-]*)")
 BACKEND_FILE = "stratatest.s3.tfbackend"
+LOCAL_BACKEND_FILE = "stratatest_backend_override.tf"
+
+
+def _diagnostics(json_lines: str) -> list[dict[str, Any]]:
+    """The diagnostics of a `-json` terraform run (one JSON message per line)."""
+    found = []
+    for line in json_lines.splitlines():
+        try:
+            message = json.loads(line)
+        except ValueError:
+            continue
+        if isinstance(message, dict) and message.get("type") == "diagnostic":
+            found.append(message.get("diagnostic") or {})
+    return found
+
+
+def _rejected_variables(diagnostic: dict[str, Any]) -> set[str]:
+    """The variables a failed check is about.
+
+    A failed variable validation names one: the tfvars line its range points at (not the `var.x` values
+    listed under it, since a rule may read other variables too, e.g. `var.environment` in the database's
+    rule). A failed precondition has no single culprit: every variable its condition reads.
+    """
+    summary = str(diagnostic.get("summary", ""))
+    snippet = diagnostic.get("snippet") or {}
+    if summary == "Invalid value for variable":
+        if not str((diagnostic.get("range") or {}).get("filename", "")).endswith(VARS_FILE):
+            return set()
+        match = _TFVARS_KEY.match(snippet.get("code", ""))
+        return {match.group(1)} if match else set()
+    if summary.endswith("precondition failed"):
+        return {m.group(1) for v in snippet.get("values", []) if (m := _VARIABLE_ROOT.match(v.get("traversal", "")))}
+    return set()
 
 
 def _key(*parts: Any) -> str:
@@ -88,11 +130,18 @@ def init(tf: Terraform, copy: wd.WorkingCopy, *args: str) -> None:
     tf.execute_command("init", "-input=false", "-no-color", *args)
 
 
-def init_cached(tf: Terraform, copy: wd.WorkingCopy) -> None:
-    """Init without a backend, once per module content: later copies reuse the cached `.terraform`."""
+def init_cached(tf: Terraform, copy: wd.WorkingCopy, *, local_backend: bool = False) -> None:
+    """Init once per module content: later copies reuse the cached `.terraform`.
+
+    Without a backend by default; `local_backend` initialises the local backend that LOCAL_BACKEND_OVERRIDE
+    puts in place of a root module's remote one (cached under its own key: the `.terraform` differs).
+    """
+    if local_backend:
+        copy = replace(copy, content_hash=_key(copy.content_hash, "local-backend"))
     with wd.init_lock(copy.content_hash):
         if not wd.seed_from_cache(copy):
-            init(tf, copy, "-backend=false")
+            args = () if local_backend else ("-backend=false",)
+            init(tf, copy, *args)
             wd.store_in_cache(copy)
 
 
@@ -132,12 +181,22 @@ class Harness:
         if backend is not None:
             copy.write(BACKEND_FILE, render_s3_backend(settings, backend))
             init(tf, copy, f"-backend-config={BACKEND_FILE}")
+        elif declares_backend(module):
+            copy.write(LOCAL_BACKEND_FILE, LOCAL_BACKEND_OVERRIDE)
+            init_cached(tf, copy, local_backend=True)
         else:
             init_cached(tf, copy)
         endpoints = endpoint_names(tf, copy.path / wd.LOCK_FILE)
-        write_provider(copy.path, module, render_provider(settings, endpoints, self.run_id, tags=True))
-        copy.write(VARS_FILE, json.dumps(variables or {}, indent=2))
+        own_provider = declares_aws_provider(module)
+        text = render_provider(settings, endpoints, self.run_id, tags=not own_provider)
+        write_provider(copy.path, module, text)
+        self.write_variables(copy, module, variables)
         return Workspace(copy, tf)
+
+    def write_variables(self, copy: wd.WorkingCopy, module: Path, variables: dict[str, Any] | None) -> None:
+        """The copy's tfvars: `variables`, plus the run id for a root module that declares its own provider."""
+        values = {**run_id_variables(module, self.run_id), **(variables or {})}
+        copy.write(VARS_FILE, json.dumps(values, indent=2))
 
     def plan(self, module: Path, variables: dict[str, Any] | None = None) -> Plan:
         """The plan of `module` with `variables`, computed once per run and shared by every caller."""
@@ -145,19 +204,16 @@ class Harness:
         if key in self._plans:
             return self._plans[key]
         cached = self.shared_dir / "plans" / f"{key}.json"
-        cached.parent.mkdir(exist_ok=True)
-        with FileLock(str(cached) + ".lock"):
-            if cached.exists():
-                plan = Plan.from_json(cached.read_text())
-            else:
-                ws = self.workspace(module, variables)
-                try:
-                    plan = ws.plan()
-                finally:
-                    ws.remove()
-                cached.write_text(json.dumps(plan.raw))
+        plan = Plan.from_json(once_per_run(cached, lambda: self._plan_text(module, variables)))
         self._plans[key] = plan
         return plan
+
+    def _plan_text(self, module: Path, variables: dict[str, Any] | None) -> str:
+        ws = self.workspace(module, variables)
+        try:
+            return json.dumps(ws.plan().raw)
+        finally:
+            ws.remove()
 
     def rejected_variables(self, module: Path, variables: dict[str, Any]) -> set[str]:
         """Plan with `variables`; return the names of the variables terraform's validation rejected.
@@ -167,12 +223,14 @@ class Harness:
         """
         ws = self.workspace(module, variables)
         try:
-            result = ws.tf.run_raw("plan", "-input=false", "-no-color", "-refresh=false")
+            result = ws.tf.run_raw("plan", "-input=false", "-no-color", "-refresh=false", "-json")
         finally:
             ws.remove()
-        rejected = set(_REJECTED_VARIABLE.findall(result.err))
+        errors = [d for d in _diagnostics(result.out) if d.get("severity") == "error"]
+        rejected = {name for d in errors for name in _rejected_variables(d)}
         if result.retcode != 0 and not rejected:
-            raise TerraformFailed(f"terraform plan failed in {module}: {redact(error_lines(result.err))}")
+            summary = "; ".join(f"{d.get('summary')}: {d.get('detail', '')}".strip() for d in errors) or result.err
+            raise TerraformFailed(f"terraform plan failed in {module}: {redact(summary)}")
         return rejected
 
     def close(self) -> None:

@@ -14,11 +14,18 @@ from typing import Any
 
 from filelock import FileLock
 
+from stratatest.errors import ConfigError
 from stratatest.targets.base import ProviderSettings
 from stratatest.toolchain import cache_dir
 
 RUN_ID_TAG = "stratatest:run-id"
+#: The variable a root module with its own provider declares to carry the run id into its default_tags.
+RUN_ID_VARIABLE = "run_id"
 _OWN_PROVIDER = re.compile(r'^\s*provider\s+"aws"\s*\{', re.MULTILINE)
+_BACKEND = re.compile(r'^\s*backend\s+"[a-z0-9_]+"\s*\{', re.MULTILINE)
+#: Replaces a root module's remote backend when a test gives no backend settings (plans, throwaway applies).
+LOCAL_BACKEND_OVERRIDE = 'terraform {\n  backend "local" {}\n}\n'
+_RUN_ID_VARIABLE = re.compile(rf'^\s*variable\s+"{RUN_ID_VARIABLE}"\s*\{{', re.MULTILINE)
 #: Services the S3 backend calls (bucket, lock table, identity).
 BACKEND_ENDPOINTS = ("s3", "dynamodb", "sts", "iam")
 
@@ -34,6 +41,30 @@ def hcl_value(value: Any) -> str:
 def declares_aws_provider(module: Path) -> bool:
     """Root modules with their own `provider "aws"` get an override file; others a plain provider file."""
     return any(_OWN_PROVIDER.search(p.read_text()) for p in module.glob("*.tf"))
+
+
+def declares_backend(module: Path) -> bool:
+    """Root modules such as the environments name a remote backend (partial configuration)."""
+    return any(_BACKEND.search(p.read_text()) for p in module.glob("*.tf"))
+
+
+def run_id_variables(module: Path, run_id: str) -> dict[str, str]:
+    """Variables that carry the run id into a root module that declares its own `provider "aws"`.
+
+    An override file replaces nested blocks whole, so a generated `default_tags` would wipe the module's own
+    (environment, owner, ...). Such a module must instead declare `variable "run_id"` and merge it into its
+    default_tags; without it its resources would escape the leak check, so that is refused.
+    """
+    if not declares_aws_provider(module):
+        return {}
+    if not any(_RUN_ID_VARIABLE.search(p.read_text()) for p in module.glob("*.tf")):
+        raise ConfigError(
+            f'{module} declares its own provider "aws" but no variable "{RUN_ID_VARIABLE}": its resources '
+            "would not carry the run id and could leak unnoticed",
+            hint=f'declare variable "{RUN_ID_VARIABLE}" (default null) and merge '
+            f'{{"{RUN_ID_TAG}" = var.{RUN_ID_VARIABLE}}} into the provider\'s default_tags when it is set',
+        )
+    return {RUN_ID_VARIABLE: run_id}
 
 
 def endpoint_names(terraform: Any, lock_file: Path) -> list[str]:

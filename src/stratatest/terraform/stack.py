@@ -24,6 +24,7 @@ from typing import Any
 
 from stratatest.errors import StratatestError
 from stratatest.terraform.harness import Harness, Workspace
+from stratatest.terraform.plan import Plan
 from stratatest.terraform.runner import Interrupted
 from stratatest.toolchain import cache_dir
 
@@ -89,6 +90,25 @@ class Stack:
             notice(f"interrupted during apply of {self.module}; destroying what was created")
             self.destroy()
             raise
+
+    def update(self, **variables: Any) -> Plan:
+        """Re-apply in the same state with some variables changed; returns the plan that was applied.
+
+        The plan is applied from its file, so what a test asserts about it (in place, no replacement) is
+        exactly what ran. An interrupt destroys, as during `apply`.
+        """
+        self.variables = {**self.variables, **variables}
+        ws = self.workspace
+        self.harness.write_variables(ws.copy, self.module, self.variables)
+        plan = ws.plan()
+        try:
+            ws.tf.execute_command("apply", "-input=false", "-no-color", "stratatest.tfplan")
+        except Interrupted:
+            self.interrupted = True
+            notice(f"interrupted during update of {self.module}; destroying what was created")
+            self.destroy()
+            raise
+        return plan
 
     def outputs(self) -> dict[str, Any]:
         raw = json.loads(self.workspace.tf.execute_command("output", "-json", "-no-color").out or "{}")

@@ -233,7 +233,21 @@ def test_describe_and_gaps(moto: MotoTarget, tmp_path: Path) -> None:
     assert facts["name"] == "moto"
     assert facts["moto_version"] == "5.2.5"
     assert facts["endpoint"] == moto.endpoint_url
-    assert facts["corrections"] == ["s3_secure_transport", "kms_rotation_period", "s3_delete_marker_dispose"]
+    assert facts["corrections"] == [
+        "s3_secure_transport",
+        "kms_rotation_period",
+        "s3_delete_marker_dispose",
+        "eks_addon",
+        "eks_update",
+        "eks_node_group_drift",
+        "eks_cluster_security_group",
+        "launch_template_drift",
+        "db_parameter_group_drift",
+        "ebs_default_kms_key",
+        "guardduty_detector_features",
+        "eks_node_group_tags",
+        "guardduty_detector_tags",
+    ]
     assert "s3_secure_transport" not in moto.gaps()
 
     uncorrected = MotoTarget(workdir=tmp_path, corrections="none")

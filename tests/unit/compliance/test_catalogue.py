@@ -57,7 +57,7 @@ def error_of(path: Path) -> str:
 # -- the repository's catalogue ---------------------------------------------------------------------------
 
 
-def test_repo_catalogue_loads_with_the_state_backend_and_network_controls() -> None:
+def test_repo_catalogue_lists_the_platform_controls_in_order() -> None:
     catalogue = load_catalogue(REPO_CATALOGUE)
     assert catalogue.ids == [
         "STRATA-S3-001",
@@ -74,6 +74,26 @@ def test_repo_catalogue_loads_with_the_state_backend_and_network_controls() -> N
         "STRATA-VPC-002",
         "STRATA-LOGS-001",
         "STRATA-IAM-001",
+        "STRATA-EKS-001",
+        "STRATA-EKS-002",
+        "STRATA-EKS-003",
+        "STRATA-EKS-004",
+        "STRATA-EKS-005",
+        "STRATA-EC2-001",
+        "STRATA-EBS-001",
+        "STRATA-RDS-001",
+        "STRATA-RDS-002",
+        "STRATA-RDS-003",
+        "STRATA-RDS-004",
+        "STRATA-RDS-005",
+        "STRATA-ECR-001",
+        "STRATA-ECR-002",
+        "STRATA-ECR-003",
+        "STRATA-GD-001",
+        "STRATA-CT-001",
+        "STRATA-IAM-002",
+        "STRATA-IAM-003",
+        "STRATA-OBS-001",
     ]
 
 

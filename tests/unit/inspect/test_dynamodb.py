@@ -36,7 +36,7 @@ def table(aws) -> DynamoDBTable:
 
 
 def test_repr_names_the_table(table):
-    assert repr(table) == f"<dynamodb_table name={NAME}>"
+    assert repr(table) == f"<dynamodb_table {NAME}>"
 
 
 def test_exists(ddb, table):

@@ -7,6 +7,8 @@ import json
 import pytest
 from botocore.exceptions import ClientError
 
+from stratatest.inspect.ec2 import LaunchTemplateNotFound
+
 MISSING_VPC = "vpc-0123456789abcdef0"
 
 
@@ -53,9 +55,9 @@ def flow_log(ec2, vpc_id, log_group, role_arn, traffic="ALL") -> str:
 
 
 def test_repr_names_the_resources(aws):
-    assert repr(aws.vpc("vpc-1")) == "<vpc id=vpc-1>"
-    assert repr(aws.subnet("subnet-1")) == "<subnet id=subnet-1>"
-    assert repr(aws.security_group("sg-1")) == "<security_group id=sg-1>"
+    assert repr(aws.vpc("vpc-1")) == "<vpc vpc-1>"
+    assert repr(aws.subnet("subnet-1")) == "<subnet subnet-1>"
+    assert repr(aws.security_group("sg-1")) == "<security_group sg-1>"
 
 
 def test_exists(aws, vpc_id):
@@ -178,3 +180,90 @@ def test_default_security_group_locked_down(aws, ec2, vpc_id):
 
 def test_missing_security_group(aws):
     assert not aws.security_group("sg-0123456789abcdef0").exists
+
+
+NODE_KEY = "arn:aws:kms:us-east-1:123456789012:key/11111111-2222-3333-4444-555555555555"
+
+
+def launch_template(ec2, name: str, **data) -> str:
+    tags = [{"ResourceType": "launch-template", "Tags": [{"Key": "owner", "Value": "platform"}]}]
+    answer = ec2.create_launch_template(LaunchTemplateName=name, LaunchTemplateData=data, TagSpecifications=tags)
+    return answer["LaunchTemplate"]["LaunchTemplateId"]
+
+
+def root_volume(**ebs) -> list[dict]:
+    return [{"DeviceName": "/dev/xvda", "Ebs": {"VolumeSize": 50, "VolumeType": "gp3", **ebs}}]
+
+
+def test_launch_template_hardened(aws, ec2):
+    template_id = launch_template(
+        ec2,
+        "nodes",
+        MetadataOptions={"HttpEndpoint": "enabled", "HttpTokens": "required", "HttpPutResponseHopLimit": 1},
+        BlockDeviceMappings=root_volume(Encrypted=True, KmsKeyId=NODE_KEY),
+        TagSpecifications=[{"ResourceType": "instance", "Tags": [{"Key": "Name", "Value": "node"}]}],
+    )
+    template = aws.launch_template(template_id)
+    assert repr(template) == f"<launch_template {template_id} version=$Default>"
+    assert template.exists
+    assert template.name == "nodes"
+    assert template.version_number == 1
+    assert template.metadata_endpoint_enabled
+    assert template.requires_imdsv2
+    assert template.hop_limit == 1
+    assert template.ebs_volumes["/dev/xvda"]["VolumeType"] == "gp3"
+    assert template.volumes_encrypted
+    assert template.volume_kms_key_ids == [NODE_KEY]
+    assert template.volumes_encrypted_with(NODE_KEY)
+    assert not template.volumes_encrypted_with(NODE_KEY.replace("1111", "9999"))
+    assert template.tag_specifications["instance"] == {"Name": "node"}  # moto adds the template's own tags too
+    assert template.tags == {"owner": "platform"}
+
+
+def test_launch_template_defaults_are_not_hardened(aws, ec2):
+    """Nothing set: IMDSv1 may answer, no hop limit, no volume mapped (so none is known to be encrypted)."""
+    template = aws.launch_template(launch_template(ec2, "bare", InstanceType="m6i.large"))
+    assert template.metadata_options == {}
+    assert template.metadata_endpoint_enabled
+    assert not template.requires_imdsv2
+    assert template.hop_limit is None
+    assert template.ebs_volumes == {}
+    assert not template.volumes_encrypted
+    assert template.volume_kms_key_ids == []
+
+
+def test_launch_template_imdsv1_and_unencrypted_volume(aws, ec2):
+    template = aws.launch_template(
+        launch_template(
+            ec2,
+            "loose",
+            MetadataOptions={"HttpEndpoint": "disabled", "HttpTokens": "optional", "HttpPutResponseHopLimit": 2},
+            BlockDeviceMappings=[*root_volume(Encrypted=True), {"DeviceName": "/dev/xvdb", "Ebs": {"VolumeSize": 10}}],
+        )
+    )
+    assert not template.metadata_endpoint_enabled
+    assert not template.requires_imdsv2
+    assert template.hop_limit == 2
+    assert not template.volumes_encrypted  # /dev/xvdb is not
+    assert template.volume_kms_key_ids == []  # /dev/xvda uses the account's default key
+    assert not template.volumes_encrypted_with(NODE_KEY)
+
+
+def test_launch_template_versions(aws, ec2):
+    template_id = launch_template(ec2, "versions", MetadataOptions={"HttpTokens": "optional"})
+    ec2.create_launch_template_version(
+        LaunchTemplateId=template_id, LaunchTemplateData={"MetadataOptions": {"HttpTokens": "required"}}
+    )
+    assert not aws.launch_template(template_id).requires_imdsv2  # $Default is still version 1
+    assert aws.launch_template(template_id, 2).requires_imdsv2
+    assert aws.launch_template(template_id, "$Latest").version_number == 2
+    assert not aws.launch_template(template_id, 3).exists
+    with pytest.raises(LaunchTemplateNotFound, match=f"{template_id} version=3"):
+        _ = aws.launch_template(template_id, 3).name
+
+
+def test_missing_launch_template(aws):
+    template = aws.launch_template("lt-0123456789abcdef0")
+    assert not template.exists
+    with pytest.raises(LaunchTemplateNotFound, match="lt-0123456789abcdef0"):
+        _ = template.requires_imdsv2

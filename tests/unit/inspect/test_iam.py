@@ -40,7 +40,7 @@ def role(aws, iam):
 
 
 def test_repr_names_the_role(aws):
-    assert repr(aws.iam_role("r")) == "<iam_role name=r>"
+    assert repr(aws.iam_role("r")) == "<iam_role r>"
 
 
 def test_exists(aws, role):
@@ -58,6 +58,45 @@ def test_missing_role_is_an_error_not_a_no(aws):
 def test_trust_policy(role):
     assert role.assume_role_policy["Statement"][0]["Action"] == "sts:AssumeRole"
     assert role.trusted_services == ["vpc-flow-logs.amazonaws.com"]
+
+
+def test_service_trust_has_no_federation_and_no_conditions(role):
+    assert role.trusted_federated == []
+    assert role.trust_conditions == [{}]
+
+
+def test_irsa_trust(aws, iam):
+    provider = "arn:aws:iam::123456789012:oidc-provider/oidc.eks.us-east-1.amazonaws.com/id/ABC"
+    issuer = "oidc.eks.us-east-1.amazonaws.com/id/ABC"
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {"Federated": provider},
+                "Action": "sts:AssumeRoleWithWebIdentity",
+                "Condition": {
+                    "StringEquals": {
+                        f"{issuer}:sub": "system:serviceaccount:logging:fluent-bit",
+                        f"{issuer}:aud": "sts.amazonaws.com",
+                    }
+                },
+            },
+            {"Effect": "Deny", "Principal": {"Federated": "arn:aws:iam::123456789012:saml-provider/x"}, "Action": "*"},
+        ],
+    }
+    iam.create_role(RoleName="irsa", AssumeRolePolicyDocument=json.dumps(trust))
+    role = aws.iam_role("irsa")
+    assert role.trusted_federated == [provider]  # the Deny statement's principal is not trusted
+    assert role.trusted_services == []
+    assert role.trust_conditions == [
+        {
+            "StringEquals": {
+                f"{issuer}:sub": ["system:serviceaccount:logging:fluent-bit"],
+                f"{issuer}:aud": ["sts.amazonaws.com"],
+            }
+        }
+    ]
 
 
 def test_no_policies(role):

@@ -34,7 +34,7 @@ def key(request, aws, meta) -> KMSKey:
 
 
 def test_repr_names_the_key(aws):
-    assert repr(aws.kms_key("alias/x")) == "<kms_key id=alias/x>"
+    assert repr(aws.kms_key("alias/x")) == "<kms_key alias/x>"
 
 
 def test_any_reference_resolves_to_the_same_key(key, meta):

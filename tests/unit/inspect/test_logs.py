@@ -15,7 +15,7 @@ def logs(aws):
 
 
 def test_repr_names_the_group(aws):
-    assert repr(aws.log_group(NAME)) == f"<log_group name={NAME}>"
+    assert repr(aws.log_group(NAME)) == f"<log_group {NAME}>"
 
 
 def test_exists_matches_the_exact_name(aws, logs):

@@ -51,7 +51,7 @@ def put_policy(s3, *statements):
 
 
 def test_repr_names_the_bucket(bucket):
-    assert repr(bucket) == f"<s3_bucket name={NAME}>"
+    assert repr(bucket) == f"<s3_bucket {NAME}>"
 
 
 def test_facade_creates_each_client_once(aws, target, s3):

@@ -20,7 +20,9 @@ def _id(path: Path) -> str:
 
 
 def test_every_module_is_found() -> None:
-    assert {_id(m) for m in MODULES} >= {"modules/state-backend", "modules/network", "examples/backend-consumer"}
+    platform = {"network", "eks", "rds", "ecr", "observability", "security-baseline", "kms-key", "platform"}
+    expected = {f"modules/{m}" for m in platform} | {"modules/state-backend", "examples/backend-consumer"}
+    assert {_id(m) for m in MODULES} >= expected | {"envs/dev", "envs/staging", "envs/prod"}
 
 
 @pytest.mark.parametrize("module", MODULES, ids=_id)

@@ -44,15 +44,6 @@ STOP_TIMEOUT_S = 10.0
 
 #: Known moto 5.2.5 gaps no correction covers yet, by gap id → reason (docs/emulator-gaps.md).
 KNOWN_GAPS: dict[str, str] = {
-    "eks_addon": "moto 5.2.5 has no EKS add-on API (aws_eks_addon fails with a 404 HTML page)",
-    "eks_update": "moto 5.2.5 answers EKS cluster/node-group updates without an update object and lacks "
-    "DescribeUpdate, so updating them in place crashes the provider",
-    "eks_node_group_drift": "moto 5.2.5 invents remoteAccess and drops updateConfig on EKS node groups, "
-    "so every plan replaces them",
-    "launch_template_drift": "moto 5.2.5 copies a launch template's own tags into tag_specifications, so "
-    "every plan shows drift",
-    "db_parameter_group_drift": "moto 5.2.5 returns DB parameters without Source=user, so the provider "
-    "re-adds them on every plan",
     "s3_bucket_level_policy": "moto 5.2.5 evaluates bucket policies only on object requests, not on "
     "bucket-level ones such as ListObjects",
 }

@@ -77,6 +77,87 @@ CORRECTIONS: tuple[Correction, ...] = (
         ),
         apply=_module_apply("s3_delete_marker_dispose"),
     ),
+    Correction(
+        name="eks_addon",
+        gap=(
+            "moto has no EKS add-on API (CreateAddon answers a 404 HTML page), so aws_eks_addon fails with "
+            "\"invalid character '<'\"."
+        ),
+        apply=_module_apply("eks_addon"),
+    ),
+    Correction(
+        name="eks_update",
+        gap=(
+            "moto answers EKS cluster updates without an update object, stores no node-group update and lacks "
+            "DescribeUpdate, UpdateClusterVersion and UpdateNodegroupVersion, so updating an EKS cluster or "
+            "node group in place fails."
+        ),
+        apply=_module_apply("eks_update"),
+    ),
+    Correction(
+        name="eks_node_group_drift",
+        gap=(
+            "moto invents remoteAccess for node groups created without it and drops their updateConfig, so "
+            "aws_eks_node_group is replaced on every plan."
+        ),
+        apply=_module_apply("eks_node_group_drift"),
+    ),
+    Correction(
+        name="eks_cluster_security_group",
+        gap=(
+            "moto's CreateCluster creates no cluster security group, so DescribeCluster has no "
+            "clusterSecurityGroupId and aws_eks_cluster's vpc_config cluster_security_group_id is empty."
+        ),
+        apply=_module_apply("eks_cluster_security_group"),
+    ),
+    Correction(
+        name="launch_template_drift",
+        gap=(
+            "moto copies a launch template's own tags into its version data's TagSpecifications, so "
+            "aws_launch_template shows tag_specifications drift on every plan."
+        ),
+        apply=_module_apply("launch_template_drift"),
+    ),
+    Correction(
+        name="db_parameter_group_drift",
+        gap=(
+            "moto returns DB parameters set by ModifyDBParameterGroup without Source=user and ignores the "
+            "Source filter, so aws_db_parameter_group re-adds its parameters on every plan."
+        ),
+        apply=_module_apply("db_parameter_group_drift"),
+    ),
+    Correction(
+        name="ebs_default_kms_key",
+        gap=(
+            "moto lacks GetEbsDefaultKmsKeyId and ResetEbsDefaultKmsKeyId (500 NotImplementedError), so "
+            "aws_ebs_default_kms_key can be neither read back nor destroyed."
+        ),
+        apply=_module_apply("ebs_default_kms_key"),
+    ),
+    Correction(
+        name="guardduty_detector_features",
+        gap=(
+            "moto's UpdateDetector replaces the whole feature list instead of updating the named features, so a "
+            "second aws_guardduty_detector_feature erases the first and the plan is never clean."
+        ),
+        apply=_module_apply("guardduty_detector_features"),
+    ),
+    Correction(
+        name="eks_node_group_tags",
+        gap=(
+            "moto's EKS TagResource, UntagResource and ListTagsForResource know only cluster ARNs (404 on a node "
+            "group's), so changing an aws_eks_node_group's tags fails with NotFoundException."
+        ),
+        apply=_module_apply("eks_node_group_tags"),
+    ),
+    Correction(
+        name="guardduty_detector_tags",
+        gap=(
+            "moto has no GuardDuty TagResource, UntagResource or ListTagsForResource (a 404 HTML page), so changing "
+            "an aws_guardduty_detector's tags fails with \"invalid character '<'\"."
+        ),
+        apply=_module_apply("guardduty_detector_tags"),
+    ),
 )
 
 

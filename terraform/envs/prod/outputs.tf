@@ -1,0 +1,4 @@
+output "platform" {
+  description = "Every output of the platform module: ids and names the tests and operators read."
+  value       = module.platform
+}

@@ -1,0 +1,16 @@
+provider "aws" {
+  region = var.region
+
+  default_tags {
+    tags = merge(
+      {
+        environment = "staging"
+        owner       = var.owner
+        managed-by  = "terraform"
+        repository  = "stratatest"
+      },
+      # Set by stratatest under test, so every resource of a test run can be found and cleaned up.
+      var.run_id == null ? {} : { "stratatest:run-id" = var.run_id },
+    )
+  }
+}
