@@ -45,6 +45,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=[],
         help=f"run only these layers (repeat or comma-separate): {', '.join(LAYERS)}",
     )
+    group.addoption(
+        "--control",
+        action="append",
+        default=[],
+        help="run only the tests that assess these control ids (repeat or comma-separate)",
+    )
     group.addoption("--moto-port", type=int, default=None, help="HTTPS port for the embedded moto server")
     group.addoption("--moto-endpoint", default=None, help="attach to a running moto server (https://127.0.0.1:N)")
     group.addoption("--moto-ca-bundle", default=None, help="CA bundle of --moto-endpoint")
@@ -71,6 +77,7 @@ def pytest_configure(config: pytest.Config) -> None:
     install_guards()
     set_notifier(lambda text: _write_past_capture(config, text))
     _register_results(config)
+    _selected_controls(config, config.stratatest_catalogue)  # type: ignore[attr-defined]  # likewise --control
 
 
 def _write_past_capture(config: pytest.Config, text: str) -> None:
@@ -155,21 +162,36 @@ def _selected_layers(config: pytest.Config) -> set[str]:
     return chosen
 
 
+def _selected_controls(config: pytest.Config, catalogue: Any) -> set[str]:
+    """`--control` ids, each checked against the catalogue (a typo must not silently select nothing)."""
+    chosen = {part.strip() for value in config.getoption("control") for part in value.split(",") if part.strip()}
+    for control_id in chosen:
+        try:
+            catalogue.get(control_id)
+        except StratatestError as err:  # unknown id: one line with "did you mean", no traceback
+            raise pytest.UsageError(f"--control: {err}") from None
+    return chosen
+
+
 def layer_of(item: pytest.Item) -> str | None:
     marks = [m.name for m in item.iter_markers() if m.name in LAYERS]
     return marks[0] if marks else None
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    from stratatest.compliance.collector import validate_items
+    from stratatest.compliance.collector import item_controls, validate_items
 
-    validate_items(items, config.stratatest_catalogue)  # type: ignore[attr-defined]
+    catalogue = config.stratatest_catalogue  # type: ignore[attr-defined]
+    validate_items(items, catalogue)
     layers = _selected_layers(config)
-    if not layers:
-        return
-    keep = [i for i in items if layer_of(i) in layers]
-    config.hook.pytest_deselected(items=[i for i in items if layer_of(i) not in layers])
-    items[:] = keep
+    controls = _selected_controls(config, catalogue)
+    keep = [
+        i for i in items if (not layers or layer_of(i) in layers) and (not controls or controls & set(item_controls(i)))
+    ]
+    if len(keep) < len(items):
+        kept = set(map(id, keep))
+        config.hook.pytest_deselected(items=[i for i in items if id(i) not in kept])
+        items[:] = keep
 
 
 @pytest.hookimpl(wrapper=True)

@@ -4,6 +4,8 @@ Added over tftest.TerraformTest:
 - terraform runs in its own process group, so a Ctrl-C aimed at the test run reaches it once, from us, as a
   graceful SIGINT: it finishes writing state, and the caller can then destroy what was created;
 - retries with back-off on a documented list of transient errors (TRANSIENT_ERRORS);
+- a state lock left behind by this runner's own earlier command (its release timed out under load) is
+  force-unlocked and the command run again, so a retried apply and the destroy after it are not locked out;
 - fail fast when the emulator answers an action with HTTP 500 (NotImplemented), instead of waiting out the
   provider's minutes of retries;
 - errors as one readable line (command, folder, terraform's own `Error:` lines), secrets redacted.
@@ -11,14 +13,17 @@ Added over tftest.TerraformTest:
 
 from __future__ import annotations
 
+import getpass
 import os
 import re
 import signal
+import socket
 import subprocess
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import tftest
@@ -39,6 +44,8 @@ TRANSIENT_ERRORS: tuple[str, ...] = (
     r"timeout awaiting response headers",
 )
 _TRANSIENT = re.compile("|".join(TRANSIENT_ERRORS))
+_LOCK_HELD = re.compile(r"Error acquiring the state lock")
+_LOCK_INFO = re.compile(r"^[\s│|]*(ID|Who|Created):\s+(\S.*?)\s*$", re.MULTILINE)
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _PROVIDER_MISSING = re.compile(
     r"Failed to query available provider packages|Failed to install provider|could not connect to registry"
@@ -100,6 +107,7 @@ class Terraform(tftest.TerraformTest):
         self.retries = retries
         self.backoff = backoff
         self.watchdog = watchdog
+        self.first_started: datetime | None = None  # when this runner first ran terraform (lock ownership)
 
     def execute_command(self, cmd: str, *cmd_args: str) -> Result:  # type: ignore[override]
         """Run `terraform cmd args` with retries on transient errors; raise TerraformFailed otherwise."""
@@ -109,6 +117,10 @@ class Terraform(tftest.TerraformTest):
             if result.retcode == 0 or (cmd == "plan" and result.retcode == 2):  # 2: -detailed-exitcode
                 return result
             both = result.out + result.err
+            if attempt < self.retries and (lock_id := self.own_stale_lock(both)):
+                attempt += 1
+                self.run_raw("force-unlock", "-force", lock_id)
+                continue
             if attempt < self.retries and _TRANSIENT.search(both):
                 attempt += 1
                 time.sleep(self.backoff * 2 ** (attempt - 1))
@@ -123,8 +135,27 @@ class Terraform(tftest.TerraformTest):
                 f"terraform {cmd} failed in {self.tfdir}: {redact(error_lines(result.err or result.out))}"
             )
 
+    def own_stale_lock(self, output: str) -> str | None:
+        """The id of the state lock `output` says is held, when this runner's own earlier command took it.
+
+        Ours means: taken by this user on this host since this runner first ran terraform. A runner belongs to
+        one working copy and runs one command at a time, so such a lock is a leftover (terraform could not
+        release it, e.g. its DynamoDB call timed out), never a live operation. Anyone else's lock is respected.
+        """
+        if self.first_started is None or not _LOCK_HELD.search(output):
+            return None
+        info = dict(_LOCK_INFO.findall(output))
+        try:
+            created = datetime.strptime(info["Created"][:19], "%Y-%m-%d %H:%M:%S").replace(tzinfo=UTC)
+        except (KeyError, ValueError):
+            return None
+        mine = info.get("Who") == f"{getpass.getuser()}@{socket.gethostname()}"
+        return info.get("ID") if mine and created >= self.first_started.replace(microsecond=0) else None
+
     def run_raw(self, cmd: str, *args: str) -> Result:
         """One attempt, no error handling: for commands whose exit code is the answer (fmt -check)."""
+        if self.first_started is None:
+            self.first_started = datetime.now(UTC)
         argv = [self.binary, cmd, *args]
         try:
             proc = subprocess.Popen(

@@ -1,6 +1,7 @@
 """Emulator layer for the dev environment: the whole platform applied into moto with its S3 backend.
 
-The modules' own emulator tests read each module back in depth; this one proves the composition: one apply
+The modules' own emulator tests read each module back in depth (the rds module has none of its own: its
+provider waits cost minutes, so its read-back lives here); this one proves the composition: one apply
 of every module through the state backend, the wiring between modules (database reachable only from the
 cluster, alarms on the real database and node groups, the log shipper scoped to the log groups
 observability creates), the account-wide baseline, least privilege across the account, the environment's
@@ -115,6 +116,7 @@ def test_database_is_reachable_only_from_the_cluster(out, aws) -> None:
     assert (rule["FromPort"], rule["ToPort"]) == (5432, 5432)
     assert [p["GroupId"] for p in rule["UserIdGroupPairs"]] == [eks["cluster_security_group_id"]]
     assert not rule["IpRanges"] and not rule.get("Ipv6Ranges")
+    assert group.egress_rules == []
 
 
 @pytest.mark.control("STRATA-RDS-002", "STRATA-RDS-004", "STRATA-RDS-005")
@@ -125,7 +127,11 @@ def test_database_settings_are_devs(out, aws) -> None:
     assert db.backup_retention_days >= 7
     assert sorted(db.log_exports) == ["postgresql", "upgrade"]
     assert db.manages_master_password and db.master_user_secret_exists
-    assert aws.db_parameter_group(rds["parameter_group_name"]).forces_tls
+    assert db.master_user_secret_kms_key_arn == rds["kms_key_arn"]
+    assert db.iam_authentication_enabled
+    assert db.parameter_group_names == [rds["parameter_group_name"]]
+    parameters = aws.db_parameter_group(rds["parameter_group_name"])
+    assert parameters.family == "postgres16" and parameters.forces_tls
 
 
 @pytest.mark.control("STRATA-ECR-001", "STRATA-ECR-002", "STRATA-ECR-003")
@@ -239,4 +245,5 @@ def test_destroy_leaves_nothing(dev, aws, target, run_id) -> None:
     assert left_behind(target, run_id, environment="dev") == []
     assert not aws.eks_cluster(out["eks"]["cluster_name"]).exists
     assert not aws.db_instance(out["rds"]["db_instance_identifier"]).exists
+    assert not aws.db_parameter_group(out["rds"]["parameter_group_name"]).exists
     assert not aws.vpc(out["vpc_id"]).exists

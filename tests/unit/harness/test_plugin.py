@@ -71,6 +71,38 @@ def test_unknown_layer_is_a_usage_error(project: pytest.Pytester) -> None:
     assert expected in result.stderr.lines
 
 
+def test_control_selects_the_tests_that_assess_it(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        test_controls="""
+        import pytest
+
+        @pytest.mark.control("STRATA-S3-001")
+        def test_encrypted(): pass
+
+        @pytest.mark.control("STRATA-S3-002", "STRATA-S3-001")
+        def test_both(): pass
+
+        @pytest.mark.control("STRATA-S3-002")
+        def test_public_access(): pass
+
+        def test_unmarked(): pass
+        """
+    )
+    result = project.runpytest_subprocess("--control", "STRATA-S3-001", "-v", timeout=TIMEOUT)
+    result.assert_outcomes(passed=2, deselected=2)
+    result.stdout.fnmatch_lines(["*test_encrypted PASSED*", "*test_both PASSED*"])
+    both = project.runpytest_subprocess("--control", "STRATA-S3-001,STRATA-S3-002", timeout=TIMEOUT)
+    both.assert_outcomes(passed=3, deselected=1)
+
+
+def test_unknown_control_is_a_usage_error(project: pytest.Pytester) -> None:
+    project.makepyfile(test_x="def test_x(): pass\n")
+    result = project.runpytest_subprocess("--control", "STRATA-S3-01", timeout=TIMEOUT)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    assert "did you mean STRATA-S3-001" in result.stderr.str()
+    assert "Traceback" not in result.stderr.str()
+
+
 NAMES_TEST = """\
 import json
 import os

@@ -6,8 +6,11 @@ The subject is the runner, not terraform: each fake prints what real terraform p
 
 from __future__ import annotations
 
+import getpass
 import os
+import socket
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -187,3 +190,63 @@ def test_runs_in_its_own_process_group(tmp_path: Path) -> None:
     """Ctrl-C at the terminal must reach terraform once, from the runner, not straight from the tty."""
     result = runner(tmp_path, fake(tmp_path, "ps -o pgid= -p $$")).execute_command("version")
     assert int(result.out.strip()) != os.getpgrp()
+
+
+def _lock_held(who: str) -> str:
+    """What terraform prints when the S3 backend's lock is taken (times in UTC, as terraform writes them)."""
+    created = datetime.now(UTC).strftime("%Y-%m-%d %H:%M:%S.000006163 +0000 UTC")
+    return f"""╷
+│ Error: Error acquiring the state lock
+│
+│ Error message: operation error DynamoDB: PutItem, https response error StatusCode: 400,
+│ ConditionalCheckFailedException: The conditional request failed
+│ Lock Info:
+│   ID:        680010e2-746a-355b-35ef-d41ada42a8bf
+│   Path:      state/envs/dev/terraform.tfstate
+│   Operation: OperationTypeApply
+│   Who:       {who}
+│   Version:   1.11.4
+│   Created:   {created}
+╵
+"""
+
+
+ME = f"{getpass.getuser()}@{socket.gethostname()}"
+
+
+def test_own_stale_lock_is_released_and_the_command_run_again(tmp_path: Path) -> None:
+    """The first apply fails transiently and cannot release its lock; the retry finds it and unlocks it."""
+    held = tmp_path / "held.txt"
+    held.write_text(_lock_held(ME))
+    binary = fake(
+        tmp_path,
+        f"""case "$1" in
+  force-unlock) rm -f {tmp_path}/locked; exit 0;;
+esac
+if [ ! -e {tmp_path}/tried ]; then
+  touch {tmp_path}/tried {tmp_path}/locked
+  echo "Error: releasing the state lock: i/o timeout" >&2; exit 1
+fi
+if [ -e {tmp_path}/locked ]; then cat {held} >&2; exit 1; fi
+echo applied""",
+    )
+    result = runner(tmp_path, binary).execute_command("apply", "-auto-approve")
+    assert result.out == "applied\n"
+    assert calls(tmp_path) == [
+        "apply -auto-approve",
+        "apply -auto-approve",
+        "force-unlock -force 680010e2-746a-355b-35ef-d41ada42a8bf",
+        "apply -auto-approve",
+    ]
+
+
+@pytest.mark.parametrize("who", ["someone@elsewhere", None], ids=["other-owner", "before-this-runner"])
+def test_a_lock_this_runner_did_not_take_is_respected(tmp_path: Path, who: str | None) -> None:
+    text = _lock_held(who or ME)
+    if who is None:  # taken by this user, but before this runner's first command: not ours
+        text = text.replace(datetime.now(UTC).strftime("%Y-%m-%d"), "2020-01-01")
+    (tmp_path / "held.txt").write_text(text)
+    binary = fake(tmp_path, f"cat {tmp_path / 'held.txt'} >&2; exit 1")
+    with pytest.raises(TerraformFailed, match="Error acquiring the state lock"):
+        runner(tmp_path, binary).execute_command("apply")
+    assert calls(tmp_path) == ["apply"]
