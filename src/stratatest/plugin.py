@@ -162,6 +162,10 @@ def _selected_layers(config: pytest.Config) -> set[str]:
     return chosen
 
 
+#: Layers whose tests apply real stacks and take minutes per module.
+APPLY_LAYERS = ("emulator", "cluster", "sandbox")
+
+
 def _selected_controls(config: pytest.Config, catalogue: Any) -> set[str]:
     """`--control` ids, each checked against the catalogue (a typo must not silently select nothing)."""
     chosen = {part.strip() for value in config.getoption("control") for part in value.split(",") if part.strip()}
@@ -191,7 +195,10 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     if len(keep) < len(items):
         kept = set(map(id, keep))
         config.hook.pytest_deselected(items=[i for i in items if id(i) not in kept])
-        items[:] = keep
+    # Apply-heavy layers first (stable within): pytest-xdist hands out whole scopes in this order, so the
+    # minutes-long stacks start at once and the quick tests fill the gaps, instead of one stack running alone
+    # at the end while the other workers idle.
+    items[:] = sorted(keep, key=lambda i: layer_of(i) not in APPLY_LAYERS)
 
 
 @pytest.hookimpl(wrapper=True)

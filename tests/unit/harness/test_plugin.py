@@ -63,6 +63,31 @@ def test_layer_selects_marked_tests_only(project: pytest.Pytester) -> None:
     project.runpytest_subprocess(timeout=TIMEOUT).assert_outcomes(passed=3)
 
 
+def test_apply_layers_run_first(project: pytest.Pytester) -> None:
+    project.makepyfile(
+        test_order="""
+        import pytest
+
+        def test_unmarked(): pass
+
+        @pytest.mark.static
+        def test_static(): pass
+
+        @pytest.mark.emulator
+        def test_apply(): pass
+
+        @pytest.mark.plan
+        def test_plan(): pass
+
+        @pytest.mark.emulator
+        def test_apply_again(): pass
+        """
+    )
+    result = project.runpytest_subprocess("--collect-only", "-q", timeout=TIMEOUT)
+    names = [line.split("::")[-1] for line in result.stdout.lines if "::" in line]
+    assert names == ["test_apply", "test_apply_again", "test_unmarked", "test_static", "test_plan"]
+
+
 def test_unknown_layer_is_a_usage_error(project: pytest.Pytester) -> None:
     project.makepyfile(test_x="def test_x(): pass\n")
     result = project.runpytest_subprocess("--layer", "static,bogus", timeout=TIMEOUT)
