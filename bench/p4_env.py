@@ -109,7 +109,7 @@ def run_apply(chain: Toolchain, repeat: int) -> list[Comparison]:
 
         def raw(parallelism: str | None, tag: str):
             def side(index: int) -> Timing:
-                prep = Harness(chain, target, run_id("p5"), shared_dir(root, f"raw-{tag}-{index}"))
+                prep = Harness(chain, target, run_id("p5"), shared_dir(root, f"prep-{tag}-{index}"))
                 ws = prep.workspace(module, {"name": f"bench-{tag}{index}"})
                 copy = _raw_tree(ws, root / f"raw-{tag}-{index}")
                 ws.remove()
