@@ -86,52 +86,57 @@ def run_plans(chain: Toolchain, repeat: int) -> list[Comparison]:
 def run_apply(chain: Toolchain, repeat: int) -> list[Comparison]:
     say("P5 dev environment: Stack apply + idempotency + destroy vs raw; raw apply -parallelism=1 vs default")
     module = ENVS / "dev"
-    with bench_root("p5") as root, moto(root) as target, scratch_cache(root):
-        env = terraform_env(chain, target)
-        warm = Harness(chain, target, run_id("p5"), shared_dir(root, "warm"))
-        warm.workspace(module, {"name": "bench-warm"}).remove()
-        warm.close()
+    with bench_root("p5") as root, scratch_cache(root):
+        # Every sample gets its own moto server: account-wide singletons (GuardDuty detector, password policy,
+        # EBS default key) and moto's multi-region trail bookkeeping must not carry over between samples.
+        with moto(root / "warm-moto") as target:
+            warm = Harness(chain, target, run_id("p5"), shared_dir(root, "warm"))
+            warm.workspace(module, {"name": "bench-warm"}).remove()
+            warm.close()
 
         def harness_side(index: int) -> Timing:
-            harness = Harness(chain, target, run_id("p5"), shared_dir(root, f"shared-{index}"))
-            stack = Stack(harness, module, {"name": f"bench-h{index}"})
-
-            def work() -> None:
-                stack.apply()
-                stack.assert_idempotent()
-                stack.destroy()
-
-            try:
-                return timed(work)
-            finally:
-                stack.destroy()  # no-op after a clean destroy
-                harness.close()
-
-        def raw(parallelism: str | None, tag: str):
-            def side(index: int) -> Timing:
-                prep = Harness(chain, target, run_id("p5"), shared_dir(root, f"prep-{tag}-{index}"))
-                ws = prep.workspace(module, {"name": f"bench-{tag}{index}"})
-                copy = _raw_tree(ws, root / f"raw-{tag}-{index}")
-                ws.remove()
-                prep.close()
-                raw_terraform(chain, copy, env, "init", "-input=false", "-no-color")
-                extra = (f"-parallelism={parallelism}",) if parallelism else ()
-                applied = False
+            with moto(root / f"moto-h{index}") as target:
+                harness = Harness(chain, target, run_id("p5"), shared_dir(root, f"shared-{index}"))
+                stack = Stack(harness, module, {"name": f"bench-h{index}"})
 
                 def work() -> None:
-                    nonlocal applied
-                    applied = True
-                    raw_terraform(chain, copy, env, "apply", "-input=false", "-no-color", "-auto-approve", *extra)
-                    raw_terraform(chain, copy, env, "plan", "-input=false", "-no-color", "-detailed-exitcode")
-                    raw_terraform(chain, copy, env, "destroy", "-input=false", "-no-color", "-auto-approve")
-                    applied = False
+                    stack.apply()
+                    stack.assert_idempotent()
+                    stack.destroy()
 
                 try:
                     return timed(work)
                 finally:
-                    if applied:
+                    stack.destroy()  # no-op after a clean destroy
+                    harness.close()
+
+        def raw(parallelism: str | None, tag: str):
+            def side(index: int) -> Timing:
+                with moto(root / f"moto-{tag}{index}") as target:
+                    env = terraform_env(chain, target)
+                    prep = Harness(chain, target, run_id("p5"), shared_dir(root, f"prep-{tag}-{index}"))
+                    ws = prep.workspace(module, {"name": f"bench-{tag}{index}"})
+                    copy = _raw_tree(ws, root / f"raw-{tag}-{index}")
+                    ws.remove()
+                    prep.close()
+                    raw_terraform(chain, copy, env, "init", "-input=false", "-no-color")
+                    extra = (f"-parallelism={parallelism}",) if parallelism else ()
+                    applied = False
+
+                    def work() -> None:
+                        nonlocal applied
+                        applied = True
+                        raw_terraform(chain, copy, env, "apply", "-input=false", "-no-color", "-auto-approve", *extra)
+                        raw_terraform(chain, copy, env, "plan", "-input=false", "-no-color", "-detailed-exitcode")
                         raw_terraform(chain, copy, env, "destroy", "-input=false", "-no-color", "-auto-approve")
-                    shutil.rmtree(root / f"raw-{tag}-{index}", ignore_errors=True)
+                        applied = False
+
+                    try:
+                        return timed(work)
+                    finally:
+                        if applied:
+                            raw_terraform(chain, copy, env, "destroy", "-input=false", "-no-color", "-auto-approve")
+                        shutil.rmtree(root / f"raw-{tag}-{index}", ignore_errors=True)
 
             return side
 
