@@ -175,6 +175,15 @@ def raw_terraform(chain: Toolchain, cwd: Path, env: dict[str, str], *args: str, 
         raise BenchError(f"raw `terraform {' '.join(args)}` exited {proc.returncode} in {cwd}: {tail}")
 
 
+def raw_cleanup(chain: Toolchain, cwd: Path, env: dict[str, str], applied: bool, folder: Path) -> None:
+    """Destroy whatever a failed raw sample left in moto (run in `cwd`), then remove its `folder`."""
+    try:
+        if applied:
+            raw_terraform(chain, cwd, env, "destroy", "-input=false", "-no-color", "-auto-approve")
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
 def raw_copy(dest: Path, settings_from: Workspace | None = None, variables: dict[str, Any] | None = None) -> Path:
     """A plain copy of the module folder, optionally with a harness workspace's provider file and tfvars.
 

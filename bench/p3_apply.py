@@ -8,9 +8,6 @@ destroy in a copy initialised outside the timing. Every sample uses its own buck
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 from common import (
     APPLY_VARS,
     MODULE,
@@ -19,6 +16,7 @@ from common import (
     bench_root,
     interleave,
     moto,
+    raw_cleanup,
     raw_copy,
     raw_terraform,
     run_id,
@@ -82,7 +80,7 @@ def run(chain: Toolchain, repeat: int) -> list[Comparison]:
             try:
                 return timed(work)
             finally:
-                _raw_cleanup(chain, copy, env, applied)
+                raw_cleanup(chain, copy, env, applied, copy)
 
         samples = interleave([("harness", harness_side), ("raw", raw_side)], repeat)
     return [
@@ -94,12 +92,3 @@ def run(chain: Toolchain, repeat: int) -> list[Comparison]:
             1.1,
         )
     ]
-
-
-def _raw_cleanup(chain: Toolchain, copy: Path, env: dict[str, str], applied: bool) -> None:
-    """Destroy whatever a failed raw sample left in moto before its state folder goes away."""
-    try:
-        if applied:
-            raw_terraform(chain, copy, env, "destroy", "-input=false", "-no-color", "-auto-approve")
-    finally:
-        shutil.rmtree(copy, ignore_errors=True)

@@ -20,6 +20,7 @@ from common import (
     bench_root,
     interleave,
     moto,
+    raw_cleanup,
     raw_terraform,
     run_id,
     say,
@@ -134,9 +135,7 @@ def run_apply(chain: Toolchain, repeat: int) -> list[Comparison]:
                     try:
                         return timed(work)
                     finally:
-                        if applied:
-                            raw_terraform(chain, copy, env, "destroy", "-input=false", "-no-color", "-auto-approve")
-                        shutil.rmtree(root / f"raw-{tag}-{index}", ignore_errors=True)
+                        raw_cleanup(chain, copy, env, applied, root / f"raw-{tag}-{index}")
 
             return side
 
