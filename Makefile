@@ -5,9 +5,12 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 
-.PHONY: bootstrap run test lint bench clean
+.PHONY: bootstrap system-tools run test lint bench clean
 
-bootstrap: $(VENV)/.installed
+bootstrap: $(VENV)/.installed system-tools
+
+system-tools:
+	@scripts/install-system-tools
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

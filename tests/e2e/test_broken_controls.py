@@ -1,8 +1,9 @@
 """Break a control in a copy of the platform and the suite fails with that control's id.
 
-Each case edits one module in a scratch copy of the repository (terraform/, controls/, the module's plan
-tests), runs the plan tests that assess that control as a user would (`--control ID`), and reads the results
-record: the control must be `failed`, with the failing tests named. (A test may assess two controls at once,
+Each case edits one file (a Terraform module, a chart template, a values file) in a scratch copy of the
+repository, runs the tests that assess that control as a user would (`--control ID`: plan tests for Terraform,
+the chart layer and promtool tests for charts), and reads the results record: the control must be `failed`,
+with the failing tests named. (A test may assess two controls at once,
 e.g. the state bucket's encryption is STRATA-S3-001 and STRATA-TFSTATE-001; both then fail, rightly.)
 """
 
@@ -21,18 +22,22 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 
 
+#: What a scratch copy needs besides the tests: the platform's code and the catalogue.
+PLATFORM = ("terraform", "charts", "services", "platform", "controls")
+
+
 @dataclass(frozen=True)
 class Breakage:
     control: str
-    file: str  # under terraform/
-    edits: tuple[tuple[str, str], ...]  # (exact text, replacement); each must occur in the file
-    tests: str  # the plan tests that must catch it
+    file: str  # relative to the repository
+    edits: tuple[tuple[str, str], ...]  # (exact text, replacement); each must occur once; () deletes the file
+    tests: str  # the tests that must catch it
 
 
 CASES = [
     Breakage(
         "STRATA-S3-001",
-        "modules/state-backend/s3.tf",
+        "terraform/modules/state-backend/s3.tf",
         (
             (
                 'sse_algorithm     = "aws:kms"\n      kms_master_key_id = aws_kms_key.state.arn',
@@ -43,7 +48,7 @@ CASES = [
     ),
     Breakage(
         "STRATA-IAM-001",
-        "modules/network/flow_logs.tf",
+        "terraform/modules/network/flow_logs.tf",
         (
             ('      "logs:CreateLogStream",\n      "logs:PutLogEvents",\n      "logs:DescribeLogStreams",\n', '"*"'),
             (
@@ -56,7 +61,7 @@ CASES = [
     ),
     Breakage(
         "STRATA-EKS-002",
-        "modules/eks/cluster.tf",
+        "terraform/modules/eks/cluster.tf",
         (
             ("endpoint_public_access  = var.endpoint_public_access", "endpoint_public_access  = true"),
             (
@@ -68,30 +73,81 @@ CASES = [
     ),
     Breakage(
         "STRATA-EC2-001",
-        "modules/eks/node_groups.tf",
+        "terraform/modules/eks/node_groups.tf",
         (('http_tokens                 = "required"', 'http_tokens                 = "optional"'),),
         "tests/unit/modules/test_eks_plan.py",
     ),
     Breakage(
         "STRATA-RDS-003",
-        "modules/rds/rds.tf",
+        "terraform/modules/rds/rds.tf",
         (("publicly_accessible    = false", "publicly_accessible    = true"),),
         "tests/unit/modules/test_rds_plan.py",
+    ),
+    # --- charts: the chart layer's tests (rendered manifests) and promtool's unit tests of the alerts ---------
+    Breakage(
+        "STRATA-K8S-004",
+        "charts/microservice/templates/deployment.yaml",
+        (("privileged: false", "privileged: true"),),
+        "tests/unit/charts/test_workload_controls.py",
+    ),
+    Breakage(
+        "STRATA-K8S-005",
+        "charts/microservice/templates/deployment.yaml",
+        (
+            (
+                "            limits:\n              cpu: {{ .Values.resources.limits.cpu | quote }}\n"
+                "              memory: {{ .Values.resources.limits.memory | quote }}\n",
+                "",
+            ),
+        ),
+        "tests/unit/charts/test_workload_controls.py",
+    ),
+    Breakage(
+        "STRATA-K8S-009",
+        "services/sample/values.yaml",
+        (('tag: "1.0.0"', 'tag: "latest"'),),
+        "tests/unit/charts/test_workload_controls.py",
+    ),
+    Breakage(
+        "STRATA-K8S-007",
+        "charts/microservice/templates/networkpolicy.yaml",
+        (),
+        "tests/unit/charts/test_workload_controls.py",
+    ),
+    Breakage(
+        "STRATA-K8S-008",
+        "charts/microservice/values-prod.yaml",
+        (("minReplicas: 3", "minReplicas: 1"),),
+        "tests/unit/charts/test_workload_controls.py",
+    ),
+    Breakage(
+        "STRATA-OBS-003",
+        "charts/microservice/templates/prometheusrule.yaml",
+        (('status=~"5.."', 'status=~"6.."'),),
+        "tests/unit/metrics/test_alert_rules.py",
     ),
 ]
 
 
 def _scratch_repo(dest: Path, tests: str) -> None:
-    """The parts a plan-test run reads: terraform, the catalogue, pytest settings and the one test file."""
-    shutil.copytree(ROOT / "terraform", dest / "terraform", ignore=shutil.ignore_patterns(".terraform*"))
-    shutil.copytree(ROOT / "controls", dest / "controls")
+    """The platform, the catalogue, pytest settings and the folder of the tests that run (with its helpers)."""
+    for folder in PLATFORM:
+        shutil.copytree(ROOT / folder, dest / folder, ignore=shutil.ignore_patterns(".terraform*", "__pycache__"))
     for name in ("pyproject.toml", "conftest.py"):
         shutil.copy2(ROOT / name, dest / name)
-    (dest / tests).parent.mkdir(parents=True)
-    shutil.copy2(ROOT / tests, dest / tests)
+    _copy_tests(dest, tests)
+
+
+def _copy_tests(dest: Path, tests: str) -> None:
+    for folder in (Path(tests).parent, Path("tests/unit/service")):
+        if not (dest / folder).exists():
+            shutil.copytree(ROOT / folder, dest / folder, ignore=shutil.ignore_patterns("__pycache__"))
 
 
 def _break(path: Path, edits: tuple[tuple[str, str], ...]) -> None:
+    if not edits:
+        path.unlink()
+        return
     text = path.read_text()
     for old, new in edits:
         assert text.count(old) == 1, f"{path} no longer contains exactly one {old!r}: update this case"
@@ -99,30 +155,35 @@ def _break(path: Path, edits: tuple[tuple[str, str], ...]) -> None:
     path.write_text(text)
 
 
+def _run(repo: Path, tests: list[str], controls: list[str], results: Path) -> subprocess.CompletedProcess[str]:
+    argv = [sys.executable, "-m", "pytest", *tests, "-q", "-n", "0", f"--results={results}"]
+    argv += [f"--control={c}" for c in controls]
+    return subprocess.run(argv, cwd=repo, env=os.environ.copy(), capture_output=True, text=True, timeout=600)
+
+
+def test_unbroken_copy_passes_the_chart_cases(tmp_path: Path) -> None:
+    """The chart cases' tests pass on an unbroken scratch copy: each case's failure is its breakage, not the copy."""
+    chart_cases = [c for c in CASES if not c.file.startswith("terraform/")]
+    repo = tmp_path / "repo"
+    for tests in {c.tests for c in chart_cases}:
+        if repo.exists():
+            _copy_tests(repo, tests)
+        else:
+            _scratch_repo(repo, tests)
+    results = tmp_path / "results.json"
+    proc = _run(repo, sorted({c.tests for c in chart_cases}), [c.control for c in chart_cases], results)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
+    status = {c["id"]: c["status"] for c in json.loads(results.read_text())["controls"]}
+    assert all(status[c.control] == "passed" for c in chart_cases), status
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.control for c in CASES])
 def test_breaking_a_control_fails_the_suite_with_its_id(case: Breakage, tmp_path: Path) -> None:
     repo = tmp_path / "repo"
     _scratch_repo(repo, case.tests)
-    _break(repo / "terraform" / case.file, case.edits)
+    _break(repo / case.file, case.edits)
     results = tmp_path / "results.json"
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pytest",
-            case.tests,
-            "-q",
-            "-n",
-            "0",
-            f"--control={case.control}",
-            f"--results={results}",
-        ],
-        cwd=repo,
-        env=os.environ.copy(),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    proc = _run(repo, [case.tests], [case.control], results)
     output = proc.stdout[-3000:] + proc.stderr[-2000:]
     assert proc.returncode == 1, output
     record = json.loads(results.read_text())

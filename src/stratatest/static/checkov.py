@@ -182,17 +182,29 @@ def _checkov_binary() -> str:
     return tool.path
 
 
-def run(directory: Path, frameworks: Iterable[str], *, binary: str | None = None) -> dict[str, Any]:
+def run(
+    directory: Path, frameworks: Iterable[str], *, binary: str | None = None, extra_args: Iterable[str] = ()
+) -> dict[str, Any]:
     """Run Checkov once: its exit code and output, unparsed (what the run folder keeps).
 
     It runs inside `directory` on `.`: only then is every `file_path` relative to the scanned folder (given a
     relative -d, Kubernetes results are relative to the working directory and Terraform ones to the folder).
+    Its helm framework runs `helm` from PATH and silently scans nothing without one, so the chart layer's helm
+    goes first on PATH.
     """
     if not directory.is_dir():
         raise ScanFailed(f"no directory {directory} to scan with checkov")  # checkov itself exits 0 with no report
+    frameworks = tuple(frameworks)
     argv = [binary or _checkov_binary(), "-d", ".", "--framework", *frameworks, "-o", "json", "--skip-download"]
+    env = os.environ.copy()
+    if "helm" in frameworks:
+        from stratatest.charts.helm import helm_binary
+
+        env["PATH"] = f"{Path(helm_binary()).parent}{os.pathsep}{env.get('PATH', '')}"
     try:
-        proc = subprocess.run(argv, cwd=directory, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
+        proc = subprocess.run(
+            [*argv, *extra_args], cwd=directory, env=env, capture_output=True, text=True, timeout=TIMEOUT_S, check=False
+        )
     except FileNotFoundError:
         raise ToolMissing(f"checkov not found at {argv[0]}", hint=find_checkov().hint) from None
     except subprocess.TimeoutExpired:
@@ -201,13 +213,25 @@ def run(directory: Path, frameworks: Iterable[str], *, binary: str | None = None
 
 
 def scan(
-    directory: Path, frameworks: Iterable[str], *, root: Path, shared_dir: Path, binary: str | None = None
+    directory: Path,
+    frameworks: Iterable[str],
+    *,
+    root: Path,
+    shared_dir: Path,
+    binary: str | None = None,
+    extra_args: Iterable[str] = (),
 ) -> Scan:
-    """Checkov's results for `directory`, run once per run and shared through `shared_dir`; paths relative to root."""
-    frameworks = tuple(frameworks)
-    key = hashlib.sha256(json.dumps([str(directory.resolve()), sorted(frameworks)]).encode()).hexdigest()[:20]
+    """Checkov's results for `directory`, run once per run and shared through `shared_dir`; paths relative to root.
+
+    `extra_args` go to checkov as they are (e.g. `--var-file values.yaml`: the helm framework's values).
+    """
+    frameworks, extra_args = tuple(frameworks), tuple(extra_args)
+    key_parts = [str(directory.resolve()), sorted(frameworks), list(extra_args)]
+    key = hashlib.sha256(json.dumps(key_parts).encode()).hexdigest()[:20]
     path = shared_dir / "checkov" / f"{key}.json"
-    raw = json.loads(once_per_run(path, lambda: json.dumps(run(directory, frameworks, binary=binary))))
+    raw = json.loads(
+        once_per_run(path, lambda: json.dumps(run(directory, frameworks, binary=binary, extra_args=extra_args)))
+    )
     relative = os.path.relpath(directory, root)
     return parse_report(raw["returncode"], raw["stdout"], raw["stderr"], directory=relative, frameworks=frameworks)
 

@@ -28,17 +28,19 @@ FOLDERS = sorted(
     }
 )
 WAIVE = "fix it, or waive it inline with #checkov:skip=<ID>:<reason>"
+#: Checkov ids of its Terraform AWS checks (the Kubernetes ones are the chart layer's: tests/unit/charts).
+TERRAFORM_CHECKS = ("CKV_AWS_", "CKV2_AWS_")
 MIN_REASON_WORDS = 3
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """One test per catalogue control mapped to Checkov, from the catalogue this run validated."""
+    """One test per catalogue control mapped to Checkov's Terraform checks, from the catalogue this run validated."""
     if "control_checks" in metafunc.fixturenames:
         catalogue = metafunc.config.stratatest_catalogue  # type: ignore[attr-defined]
         params = [
             pytest.param(checks, marks=pytest.mark.control(control.id), id=control.id)
             for control in catalogue
-            if (checks := mapped_checks(control))
+            if (checks := tuple(c for c in mapped_checks(control) if c.startswith(TERRAFORM_CHECKS)))
         ]
         metafunc.parametrize("control_checks", params)
 
