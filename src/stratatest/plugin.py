@@ -8,6 +8,7 @@ Fixtures, one per target kind of thing, testinfra-style:
 - `aws`: read-back helpers (`aws.s3_bucket(name).is_encrypted`);
 - `checkov` (session): Checkov's results for terraform/, scanned once per run;
 - `chart(name, values=[...])`: a Helm chart under charts/, rendered and linted by real helm (provisioned);
+- `sample_service(admin=True)`: the sample service running on 127.0.0.1 (a context manager);
 - `run_id` / `unique_name(prefix)`: names that cannot collide between runs.
 """
 
@@ -320,6 +321,16 @@ def chart(repo_root: Path) -> Callable[..., Any]:
         return Chart(path, values_files=[repo_root / v for v in values], release=release)
 
     return make
+
+
+@pytest.fixture(scope="session")
+def sample_service(repo_root: Path) -> Callable[..., Any]:
+    """`with sample_service(admin=True) as svc:` the real services/sample process on 127.0.0.1 (`svc.url`)."""
+    from functools import partial
+
+    from stratatest.services import run_sample_service
+
+    return partial(run_sample_service, repo_root / "services" / "sample")
 
 
 @pytest.fixture(scope="session")

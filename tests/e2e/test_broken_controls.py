@@ -139,9 +139,9 @@ def _scratch_repo(dest: Path, tests: str) -> None:
 
 
 def _copy_tests(dest: Path, tests: str) -> None:
-    for folder in (Path(tests).parent, Path("tests/unit/service")):
-        if not (dest / folder).exists():
-            shutil.copytree(ROOT / folder, dest / folder, ignore=shutil.ignore_patterns("__pycache__"))
+    folder = Path(tests).parent
+    if not (dest / folder).exists():
+        shutil.copytree(ROOT / folder, dest / folder, ignore=shutil.ignore_patterns("__pycache__"))
 
 
 def _break(path: Path, edits: tuple[tuple[str, str], ...]) -> None:

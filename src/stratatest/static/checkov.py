@@ -96,10 +96,23 @@ class Scan:
         return {r.resource for r in self.results if r.file.startswith(prefix)}
 
 
-def mapped_checks(control: Control) -> tuple[str, ...]:
-    """The Checkov ids the catalogue maps `control` to, in catalogue order."""
-    ids = (i for m in control.mappings if m.framework == FRAMEWORK for i in m.ids)
+def mapped_checks(control: Control, prefixes: tuple[str, ...] = ("",)) -> tuple[str, ...]:
+    """The Checkov ids the catalogue maps `control` to, in catalogue order; only those starting with `prefixes`
+    (e.g. `("CKV_K8S_", "CKV2_K8S_")`: a control checked on charts is not assessed by a Terraform scan)."""
+    ids = (i for m in control.mappings if m.framework == FRAMEWORK for i in m.ids if i.startswith(prefixes))
     return tuple(dict.fromkeys(ids))
+
+
+def control_params(metafunc: Any, prefixes: tuple[str, ...]) -> list[Any]:
+    """pytest params, one per catalogue control with Checkov ids under `prefixes`, each marked with its control."""
+    import pytest
+
+    catalogue = metafunc.config.stratatest_catalogue
+    return [
+        pytest.param(checks, marks=pytest.mark.control(control.id), id=control.id)
+        for control in catalogue
+        if (checks := mapped_checks(control, prefixes))
+    ]
 
 
 def parse_report(returncode: int, stdout: str, stderr: str, *, directory: str, frameworks: Iterable[str]) -> Scan:

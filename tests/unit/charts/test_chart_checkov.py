@@ -19,7 +19,7 @@ import pytest
 
 from stratatest.charts import Chart, Manifests
 from stratatest.shared import once_per_run
-from stratatest.static.checkov import CheckResult, Outcome, Scan, mapped_checks, scan
+from stratatest.static.checkov import CheckResult, Outcome, Scan, control_params, scan
 
 from .deployments import DEPLOYMENTS, ENVS, ROOT
 
@@ -104,13 +104,7 @@ def test_every_waiver_gives_a_written_reason(k8s_scan: Scan, helm_scans: dict[st
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """One test per catalogue control mapped to Checkov's Kubernetes checks."""
     if "k8s_checks" in metafunc.fixturenames:
-        catalogue = metafunc.config.stratatest_catalogue  # type: ignore[attr-defined]
-        params = [
-            pytest.param(checks, marks=pytest.mark.control(control.id), id=control.id)
-            for control in catalogue
-            if (checks := tuple(c for c in mapped_checks(control) if c.startswith(KUBERNETES_CHECKS)))
-        ]
-        metafunc.parametrize("k8s_checks", params)
+        metafunc.parametrize("k8s_checks", control_params(metafunc, KUBERNETES_CHECKS))
 
 
 def test_control(k8s_checks: tuple[str, ...], k8s_scan: Scan, helm_scans: dict[str, Scan]) -> None:

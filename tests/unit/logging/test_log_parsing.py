@@ -11,16 +11,13 @@ from __future__ import annotations
 
 import calendar
 import hashlib
-import importlib.util
 import json
 import re
-import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -51,18 +48,6 @@ EXPECTED_TYPES = {
 }
 
 
-def _load_sample_process() -> ModuleType:
-    # --import-mode=importlib puts no test directory on sys.path: load the (pytest-free) helper by its path.
-    path = ROOT / "tests" / "unit" / "service" / "sample_process.py"
-    spec = importlib.util.spec_from_file_location("sample_process", path)
-    assert spec is not None and spec.loader is not None
-    module = sys.modules.get(spec.name) or importlib.util.module_from_spec(spec)
-    if spec.name not in sys.modules:
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-    return module
-
-
 def millis(iso: str) -> int:
     """`2026-11-26T13:00:00.123Z` as milliseconds since the epoch, exactly (no float on the way)."""
     moment = datetime.strptime(iso, "%Y-%m-%dT%H:%M:%S.%fZ")
@@ -78,9 +63,9 @@ class Captured:
 
 
 @pytest.fixture(scope="module")
-def service_output() -> Captured:
+def service_output(sample_service: Callable[..., Any]) -> Captured:
     """The real sample service (admin API on) answering 200, 404 and 500; every stdout line it wrote."""
-    with _load_sample_process().run_sample_service(admin=True) as service:
+    with sample_service(admin=True) as service:
         assert service.get("/api/items")[0] == 200
         assert service.get("/no/such/route")[0] == 404
         service.set_fault(error_rate=1.0)

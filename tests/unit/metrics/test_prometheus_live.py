@@ -14,15 +14,12 @@ fault injection, which is always undone.
 
 from __future__ import annotations
 
-import importlib.util
 import shutil
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
@@ -58,18 +55,6 @@ FIRE_TIMEOUT_S = 45.0
 DATA_TIMEOUT_S = 20.0
 
 
-def _load_sample_process() -> ModuleType:
-    # --import-mode=importlib puts no test folder on sys.path: load the pytest-free helper by its path.
-    path = ROOT / "tests" / "unit" / "service" / "sample_process.py"
-    spec = importlib.util.spec_from_file_location("sample_process", path)
-    assert spec is not None and spec.loader is not None
-    if spec.name not in sys.modules:
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[spec.name]
-
-
 @dataclass
 class Live:
     service: Any  # sample_process.SampleProcess
@@ -91,7 +76,9 @@ class Live:
 
 
 @pytest.fixture(scope="module")
-def live(chart: Callable[..., Chart], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Live]:
+def live(
+    chart: Callable[..., Chart], sample_service: Callable[..., Any], tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Live]:
     sample = chart("microservice", values=["services/sample/values.yaml"], release="sample")
     rendered = sample.render(env="prod", namespace=NAMESPACE, values=LIVE_VALUES)
     rule = rendered.find(kind="PrometheusRule", name="sample")
@@ -99,7 +86,7 @@ def live(chart: Callable[..., Chart], tmp_path_factory: pytest.TempPathFactory) 
     rule_file = promtool.write_rule_file(rule, workdir / "sample.rules.yaml")
     jobs = scrape_jobs(rendered, namespace=NAMESPACE)
     with ExitStack() as stack:  # unwinds in reverse: Prometheus stops, then the service
-        service = stack.enter_context(_load_sample_process().run_sample_service(admin=True))
+        service = stack.enter_context(sample_service(admin=True))
         configs = [job.scrape_config(f"127.0.0.1:{service.port}") for job in jobs]
         prometheus = stack.enter_context(
             Prometheus(configs, rule_files=[rule_file], evaluation_interval="1s", workdir=workdir / "server")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from stratatest.static.checkov import CheckResult, Outcome, Scan, known_checks, mapped_checks
+from stratatest.static.checkov import CheckResult, Outcome, Scan, control_params, known_checks, mapped_checks
 
 pytestmark = pytest.mark.static
 
@@ -36,13 +36,7 @@ MIN_REASON_WORDS = 3
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """One test per catalogue control mapped to Checkov's Terraform checks, from the catalogue this run validated."""
     if "control_checks" in metafunc.fixturenames:
-        catalogue = metafunc.config.stratatest_catalogue  # type: ignore[attr-defined]
-        params = [
-            pytest.param(checks, marks=pytest.mark.control(control.id), id=control.id)
-            for control in catalogue
-            if (checks := tuple(c for c in mapped_checks(control) if c.startswith(TERRAFORM_CHECKS)))
-        ]
-        metafunc.parametrize("control_checks", params)
+        metafunc.parametrize("control_checks", control_params(metafunc, TERRAFORM_CHECKS))
 
 
 def _line(result: CheckResult) -> str:

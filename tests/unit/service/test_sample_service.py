@@ -3,7 +3,6 @@ alert and log-shipper tests rely on (routes, metric names and labels, JSON log s
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import socket
@@ -15,29 +14,19 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from importlib.metadata import version
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from stratatest import services
 
-def _load_helper() -> ModuleType:
-    # --import-mode=importlib puts no test directory on sys.path: load the (pytest-free) helper by its path.
-    path = Path(__file__).with_name("sample_process.py")
-    spec = importlib.util.spec_from_file_location("sample_process", path)
-    assert spec is not None and spec.loader is not None
-    module = sys.modules.get(spec.name) or importlib.util.module_from_spec(spec)
-    if spec.name not in sys.modules:
-        sys.modules[spec.name] = module
-        spec.loader.exec_module(module)
-    return module
+SERVICE_DIR = Path(__file__).resolve().parents[3] / "services" / "sample"
 
 
-sample_process = _load_helper()
-run_sample_service = sample_process.run_sample_service
-SampleProcess = sample_process.SampleProcess
-SERVICE_DIR: Path = sample_process.SERVICE_DIR
+def run_sample_service(**options: Any) -> Any:
+    return services.run_sample_service(SERVICE_DIR, **options)
+
 
 TIME_FORMAT = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 BASE_KEYS = {"time", "level", "logger", "message"}

@@ -1,7 +1,6 @@
-"""Run the real sample service as a subprocess on 127.0.0.1, for any test that needs a live target.
-
-Free of pytest so other suites (the Prometheus scrape and alert tests) can import it. Every wait is bounded and the
-process is always reaped: SIGTERM first, SIGKILL if it does not stop in time.
+"""Run the platform's sample service (services/sample) as a subprocess on 127.0.0.1: the live target of the
+metrics and logging tests (a real Prometheus scrapes it; the log shipper's parsers read its real output).
+Every wait is bounded and the process is always reaped: SIGTERM first, SIGKILL if it does not stop in time.
 """
 
 from __future__ import annotations
@@ -21,8 +20,6 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
-
-SERVICE_DIR = Path(__file__).resolve().parents[3] / "services" / "sample"
 
 
 def free_port() -> int:
@@ -147,12 +144,12 @@ class SampleProcess:
 
 @contextmanager
 def run_sample_service(
+    service_dir: Path,
     port: int | None = None,
     admin: bool = False,
     env: Mapping[str, str] | None = None,
     *,
     ready_timeout: float = 10.0,
-    service_dir: Path = SERVICE_DIR,
     python: str = sys.executable,
 ) -> Iterator[SampleProcess]:
     """Start `python -m sample_service` on 127.0.0.1, wait for /readyz, yield it, and stop it on the way out.
