@@ -57,7 +57,7 @@ DATA_TIMEOUT_S = 20.0
 
 @dataclass
 class Live:
-    service: Any  # sample_process.SampleProcess
+    service: Any  # stratatest.services.SampleProcess
     prometheus: Prometheus
     rendered: Manifests
     rule: Manifest
