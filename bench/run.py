@@ -1,6 +1,6 @@
 """Run the harness-vs-raw benchmarks and print one table of median ratios.
 
-Usage: python bench/run.py [--only P1,P2,P3,P4,P5,P6] [--repeat N]
+Usage: python bench/run.py [--only P1,P2,P3,P4,P5,P6,P7] [--repeat N]
 
 Ratios, not seconds, are the result: both sides run interleaved in one process on the same machine, so the
 noise of a shared 2-core box mostly cancels. Nothing here asserts on time; the targets are printed to read.
@@ -20,6 +20,7 @@ import p2_plan
 import p3_apply
 import p4_env
 import p6_xdist
+import p7_charts
 from common import Comparison, resolved_toolchain, say, setup_line
 
 from stratatest.toolchain import Toolchain
@@ -32,6 +33,7 @@ BENCHMARKS: dict[str, tuple[Callable[[Toolchain, int], list[Comparison]], int]] 
     "P4": (p4_env.run_plans, 1),
     "P5": (p4_env.run_apply, 1),
     "P6": (p6_xdist.run, 1),
+    "P7": (p7_charts.run, 5),
 }
 
 

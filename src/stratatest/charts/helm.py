@@ -3,7 +3,8 @@
 `Chart(path, values_files=[...]).render(env="prod", values={...})` runs `helm template` with the chart's own
 values.yaml, then the given files, then the chart's `values-<env>.yaml`, then `values` (as a file: helm's
 --set cannot express lists of maps faithfully). Renders are pure functions of their inputs, so each distinct
-input renders once per process (~40 ms each, but tests ask for the same render dozens of times).
+input renders and parses once per process (~40 ms + ~15 ms each; tests ask for the same render dozens of
+times, bench P7). The Manifests a render returns are shared: read them, never change them.
 """
 
 from __future__ import annotations
@@ -102,7 +103,7 @@ class Chart:
             files,
             json.dumps(values or {}, sort_keys=True),
         )
-        return Manifests.parse(text, origin=self.command(env=env, namespace=namespace))
+        return _parsed(text, self.command(env=env, namespace=namespace))
 
     def lint(self, *, env: str | None = None, values: dict[str, Any] | None = None) -> LintResult:
         files = tuple(str(f) for f in self._files(env))
@@ -132,6 +133,12 @@ def _content_key(chart: Path, files: tuple[str, ...]) -> str:
         digest.update(str(path).encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
+
+
+@cache
+def _parsed(text: str, origin: str) -> Manifests:
+    """One parse per distinct render: callers share the result and must treat it as read-only."""
+    return Manifests.parse(text, origin=origin)
 
 
 @cache

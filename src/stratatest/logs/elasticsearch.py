@@ -1,7 +1,7 @@
 """What Elasticsearch does with the shipper's records: index names, templates, mappings, ILM ages.
 
 Pure functions over the JSON the platform keeps in the repository (index template, ILM policies) and over
-`fluentbit.Record`s: no Elasticsearch runs here. The es output's document shape follows Fluent Bit's out_es
+`pipeline.Record`s: no Elasticsearch runs here. The es output's document shape follows Fluent Bit's out_es
 (`@timestamp` from the record time, milliseconds, `Replace_Dots`), the matching rules follow Elasticsearch's.
 """
 
@@ -15,7 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from stratatest.errors import ConfigError
-from stratatest.logs.fluentbit import Record, Section
+from stratatest.logs.config import Section
+from stratatest.logs.pipeline import Record
 from stratatest.logs.strptime import NotModelled
 
 #: Elasticsearch TimeValue suffixes, longest first so `ms` is not read as `m`.

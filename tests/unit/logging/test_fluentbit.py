@@ -15,7 +15,9 @@ import pytest
 from stratatest.charts import Manifests
 from stratatest.errors import ConfigError
 from stratatest.logs import Config, NotModelled, Pipeline, cri_lines, cri_timestamp, deployed_config
-from stratatest.logs.fluentbit import Parser, Section, match_tag
+from stratatest.logs.config import Section
+from stratatest.logs.parsers import Parser
+from stratatest.logs.pipeline import match_tag
 
 pytestmark = pytest.mark.static
 
