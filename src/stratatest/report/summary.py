@@ -65,6 +65,9 @@ def _control_table(record: RunRecord) -> str:
             note = _first_line(control.reasons[0]) if control.reasons else "no test ran for this control"
         elif control.status == "failed":
             note = f"{control.failed} of {len(control.tests)} tests failed"
+        elif control.skipped:  # passed where assessed; say where it was not, and why
+            reason = _first_line(control.reasons[0]) if control.reasons else "skipped"
+            note = f"{control.skipped} of {len(control.tests)} not assessed: {reason}"
         label = _STATUS_LABELS.get(control.status, control.status.upper())
         rows.append([control.id, control.severity, label, str(len(control.tests)), note])
     return _table(headers, rows, numeric_from=3, numeric_to=4)

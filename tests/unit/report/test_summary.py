@@ -78,6 +78,17 @@ def test_control_table_statuses_and_not_assessed_reason() -> None:
     assert len({row.index(row.split()[2]) for row in rows[2:]}) == 1
 
 
+def test_passed_control_names_the_tests_it_did_not_assess() -> None:
+    text = format_summary(
+        record(
+            t("test_app", "passed", "static", "STRATA-S3-001"),
+            t("test_agent", "skipped", "static", "STRATA-S3-001", reason="exception on the workload: root"),
+        )
+    )
+    row = next(line for line in text.splitlines() if line.startswith("STRATA-S3-001"))
+    assert "PASSED" in row and row.endswith("1 of 2 not assessed: exception on the workload: root")
+
+
 def test_long_reason_is_cut_to_one_line() -> None:
     reason = "x" * 200 + "\nsecond line"
     text = format_summary(record(t("test_tls", "skipped", "plan", "STRATA-S3-003", reason=reason)))
