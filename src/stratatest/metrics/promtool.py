@@ -20,15 +20,15 @@ import yaml
 
 from stratatest.charts.manifests import Manifest
 from stratatest.errors import ConfigError, ToolMissing
+from stratatest.toolchain import PROMETHEUS_APT
 
 TIMEOUT_S = 120
-APT_HINT = "apt-get install --no-install-recommends prometheus (Debian/Ubuntu ship promtool in that package)"
 
 
 def promtool_binary() -> str:
     path = shutil.which("promtool")
     if not path:
-        raise ToolMissing("promtool not found on PATH (needed for the alert-rule tests)", hint=APT_HINT)
+        raise ToolMissing("promtool not found on PATH (needed for the alert-rule tests)", hint=PROMETHEUS_APT)
     return path
 
 

@@ -13,6 +13,7 @@ import yaml
 from stratatest.errors import ConfigError, TargetError, ToolMissing
 from stratatest.metrics import promtool
 from stratatest.metrics.prometheus import Prometheus, PrometheusError
+from stratatest.toolchain import PROMETHEUS_APT
 
 pytestmark = pytest.mark.static
 
@@ -22,7 +23,7 @@ RULE = {
     "metadata": {"name": "demo"},
     "spec": {"groups": [{"name": "demo", "rules": [{"alert": "Demo", "expr": "up == 0", "for": "1m"}]}]},
 }
-needs_promtool = pytest.mark.skipif(shutil.which("promtool") is None, reason=f"needs promtool: {promtool.APT_HINT}")
+needs_promtool = pytest.mark.skipif(shutil.which("promtool") is None, reason=f"needs promtool: {PROMETHEUS_APT}")
 needs_prometheus = pytest.mark.skipif(
     shutil.which("prometheus") is None, reason="needs prometheus: apt-get install --no-install-recommends prometheus"
 )
