@@ -25,6 +25,26 @@ _SOURCE = re.compile(r"^# Source: (.+)$", re.MULTILINE)
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
+def selector_matches(selector: dict[str, Any] | None, labels: dict[str, str]) -> bool:
+    """A Kubernetes LabelSelector (matchLabels and matchExpressions) against `labels`; empty selects everything."""
+    selector = selector or {}
+    if any(labels.get(key) != value for key, value in (selector.get("matchLabels") or {}).items()):
+        return False
+    for expression in selector.get("matchExpressions") or []:
+        key, operator, values = expression.get("key"), expression.get("operator"), expression.get("values") or []
+        if operator == "In" and labels.get(key) not in values:
+            return False
+        if operator == "NotIn" and key in labels and labels[key] in values:
+            return False
+        if operator == "Exists" and key not in labels:
+            return False
+        if operator == "DoesNotExist" and key in labels:
+            return False
+        if operator not in ("In", "NotIn", "Exists", "DoesNotExist"):
+            raise ConfigError(f"unknown label selector operator {operator!r} in {expression}")
+    return True
+
+
 @dataclass(frozen=True)
 class Container:
     """One container with its pod's security context folded in, as the kubelet would apply it."""
@@ -195,10 +215,12 @@ class Manifest:
         return pod.get("automountServiceAccountToken") is not False
 
     def selects(self, labels: dict[str, str]) -> bool:
-        """Whether this object's selector (matchLabels, or a Service's plain map) matches `labels`."""
-        selector = self.spec.get("selector") or self.spec.get("podSelector") or {}
-        wanted = selector.get("matchLabels", selector if "matchExpressions" not in selector else {})
-        return all(labels.get(k) == v for k, v in wanted.items())
+        """Whether this object's selector matches `labels`: a Service's plain map (empty selects no pod), else a
+        LabelSelector (`selector`, or a NetworkPolicy's `podSelector`, where empty selects every pod)."""
+        if self.kind == "Service":
+            wanted = self.spec.get("selector") or {}
+            return bool(wanted) and selector_matches({"matchLabels": wanted}, labels)
+        return selector_matches(self.spec.get("selector") or self.spec.get("podSelector"), labels)
 
 
 class Manifests:

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from stratatest.charts.manifests import Manifest, Manifests
+from stratatest.charts.manifests import Manifest, Manifests, selector_matches
 from stratatest.errors import ConfigError
 
 #: ServiceMonitor.spec fields translated below; any other field is refused.
@@ -23,7 +23,6 @@ SPEC_FIELDS = frozenset({"selector", "namespaceSelector", "endpoints", "jobLabel
 ENDPOINT_FIELDS = frozenset(
     {"port", "path", "scheme", "interval", "scrapeTimeout", "honorLabels", "honorTimestamps", "params"}
 )
-WORKLOAD_KINDS = ("Deployment", "StatefulSet", "DaemonSet")
 
 
 @dataclass(frozen=True)
@@ -62,26 +61,6 @@ class ScrapeJob:
         }
         config.update({key: value for key, value in optional.items() if value is not None})
         return config
-
-
-def selector_matches(selector: dict[str, Any] | None, labels: dict[str, str]) -> bool:
-    """A Kubernetes LabelSelector (matchLabels and matchExpressions) against `labels`; empty selects everything."""
-    selector = selector or {}
-    if any(labels.get(key) != value for key, value in (selector.get("matchLabels") or {}).items()):
-        return False
-    for expression in selector.get("matchExpressions") or []:
-        key, operator, values = expression.get("key"), expression.get("operator"), expression.get("values") or []
-        if operator == "In" and labels.get(key) not in values:
-            return False
-        if operator == "NotIn" and key in labels and labels[key] in values:
-            return False
-        if operator == "Exists" and key not in labels:
-            return False
-        if operator == "DoesNotExist" and key in labels:
-            return False
-        if operator not in ("In", "NotIn", "Exists", "DoesNotExist"):
-            raise ConfigError(f"unknown label selector operator {operator!r} in {expression}")
-    return True
 
 
 def _namespace(manifest: Manifest, default: str | None) -> str:
@@ -130,12 +109,7 @@ def _refuse_unknown(monitor: Manifest, where: str, given: Iterable[str], known: 
 
 def _backing_pod(service: Manifest, manifests: Manifests, port: dict[str, Any]) -> tuple[Manifest, str]:
     """The workload whose pods `service` selects and the container serving the Service port's targetPort."""
-    selector = {"matchLabels": service.spec.get("selector") or {}}  # a Service's selector is a plain map
-    workloads = [
-        w
-        for w in manifests
-        if w.kind in WORKLOAD_KINDS and selector["matchLabels"] and selector_matches(selector, w.pod_labels)
-    ]
+    workloads = [w for w in manifests if w.pod_spec is not None and w.kind != "Pod" and service.selects(w.pod_labels)]
     if len(workloads) != 1:
         found = ", ".join(w.ref for w in workloads) or "none"
         raise ConfigError(f"{service.ref} must select exactly one workload's pods to stand in for; selects {found}")

@@ -99,3 +99,18 @@ def test_invalid_render_is_a_clear_error() -> None:
         Manifests.parse("a: [", origin="helm template x")
     with pytest.raises(ConfigError, match="not a Kubernetes object"):
         Manifests.parse("- 1\n- 2\n", origin="helm template x")
+
+
+def test_selectors_honour_match_expressions_and_service_maps() -> None:
+    pdb = Manifest(
+        {
+            "kind": "PodDisruptionBudget",
+            "spec": {"selector": {"matchExpressions": [{"key": "tier", "operator": "In", "values": ["front"]}]}},
+        }
+    )
+    assert pdb.selects({"app": "web", "tier": "front"})
+    assert not pdb.selects({"app": "web", "tier": "back"})
+    service = Manifest({"kind": "Service", "spec": {"selector": {"app": "web"}}})
+    assert service.selects({"app": "web", "tier": "front"}) and not service.selects({"app": "db"})
+    assert not Manifest({"kind": "Service", "spec": {}}).selects({"app": "web"}), "no selector selects no pod"
+    assert Manifest({"kind": "NetworkPolicy", "spec": {"podSelector": {}}}).selects({"app": "web"}), "{} selects all"

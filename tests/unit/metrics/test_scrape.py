@@ -14,8 +14,9 @@ import pytest
 import yaml
 
 from stratatest.charts import Chart, Manifests
+from stratatest.charts.manifests import selector_matches
 from stratatest.errors import ConfigError
-from stratatest.metrics.scrape import scrape_jobs, selector_matches, unmonitored_services
+from stratatest.metrics.scrape import scrape_jobs, unmonitored_services
 
 pytestmark = pytest.mark.static
 
