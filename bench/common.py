@@ -21,8 +21,9 @@ from pathlib import Path
 from typing import Any
 
 from stratatest.targets.moto import MotoTarget
-from stratatest.terraform.harness import VARS_FILE, Workspace
+from stratatest.terraform.harness import VARS_FILE, Harness, Workspace
 from stratatest.terraform.runner import Terraform
+from stratatest.terraform.stack import Stack
 from stratatest.toolchain import Toolchain, toolchain
 
 REPO = Path(__file__).resolve().parents[1]
@@ -122,6 +123,22 @@ def timed(action: Callable[[], object]) -> Timing:
         timing.seconds = time.perf_counter() - start
         _current = None
     return timing
+
+
+def timed_stack(harness: Harness, module: Path, variables: dict[str, Any]) -> Timing:
+    """The harness side of P3 and P5: apply, assert idempotent, destroy, timed; cleaned up whatever happens."""
+    stack = Stack(harness, module, variables)
+
+    def work() -> None:
+        stack.apply()
+        stack.assert_idempotent()
+        stack.destroy()
+
+    try:
+        return timed(work)
+    finally:
+        stack.destroy()  # no-op after a clean destroy; cleans up after a failure
+        harness.close()
 
 
 def interleave(sides: Sequence[tuple[str, Callable[[int], Timing]]], repeat: int) -> dict[str, list[float]]:

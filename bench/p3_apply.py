@@ -25,10 +25,10 @@ from common import (
     shared_dir,
     terraform_env,
     timed,
+    timed_stack,
 )
 
 from stratatest.terraform.harness import Harness
-from stratatest.terraform.stack import Stack
 from stratatest.toolchain import Toolchain
 
 
@@ -47,18 +47,7 @@ def run(chain: Toolchain, repeat: int) -> list[Comparison]:
 
         def harness_side(index: int) -> Timing:
             harness = Harness(chain, target, run_id("p3"), shared_dir(root, f"shared-{index}"))
-            stack = Stack(harness, MODULE, variables("h", index))
-
-            def work() -> None:
-                stack.apply()
-                stack.assert_idempotent()
-                stack.destroy()
-
-            try:
-                return timed(work)
-            finally:
-                stack.destroy()  # no-op after a clean destroy; cleans up after a failure
-                harness.close()
+            return timed_stack(harness, MODULE, variables("h", index))
 
         def raw_side(index: int) -> Timing:
             prep = Harness(chain, target, run_id("p3"), shared_dir(root, f"raw-shared-{index}"))

@@ -28,10 +28,10 @@ from common import (
     shared_dir,
     terraform_env,
     timed,
+    timed_stack,
 )
 
 from stratatest.terraform.harness import Harness, Workspace
-from stratatest.terraform.stack import Stack
 from stratatest.toolchain import Toolchain
 
 ENVS = REPO / "terraform" / "envs"
@@ -98,18 +98,7 @@ def run_apply(chain: Toolchain, repeat: int) -> list[Comparison]:
         def harness_side(index: int) -> Timing:
             with moto(root / f"moto-h{index}") as target:
                 harness = Harness(chain, target, run_id("p5"), shared_dir(root, f"shared-{index}"))
-                stack = Stack(harness, module, {"name": f"bench-h{index}"})
-
-                def work() -> None:
-                    stack.apply()
-                    stack.assert_idempotent()
-                    stack.destroy()
-
-                try:
-                    return timed(work)
-                finally:
-                    stack.destroy()  # no-op after a clean destroy
-                    harness.close()
+                return timed_stack(harness, module, {"name": f"bench-h{index}"})
 
         def raw(parallelism: str | None, tag: str):
             def side(index: int) -> Timing:

@@ -196,6 +196,14 @@ HELM_VERSION = "v3.19.0"
 PROMETHEUS_APT = "apt-get install --no-install-recommends prometheus"
 
 
+def require_prometheus_tool(name: str, needed_for: str) -> str:
+    """`prometheus` or `promtool` from PATH (Debian's prometheus package), else ToolMissing with the install line."""
+    path = shutil.which(name)
+    if not path:
+        raise ToolMissing(f"{name} not found on PATH (needed for {needed_for})", hint=PROMETHEUS_APT)
+    return path
+
+
 def _helm_cached() -> Path:
     return cache_dir() / "helm" / HELM_VERSION / "helm"
 

@@ -24,9 +24,9 @@ from typing import Any, TypeVar
 
 import yaml
 
-from stratatest.errors import StratatestError, TargetError, ToolMissing
+from stratatest.errors import StratatestError, TargetError
 from stratatest.localhost import free_port
-from stratatest.toolchain import PROMETHEUS_APT
+from stratatest.toolchain import require_prometheus_tool
 
 T = TypeVar("T")
 
@@ -36,10 +36,7 @@ class PrometheusError(StratatestError):
 
 
 def prometheus_binary() -> str:
-    path = shutil.which("prometheus")
-    if not path:
-        raise ToolMissing("prometheus not found on PATH (needed for the live metrics tests)", hint=PROMETHEUS_APT)
-    return path
+    return require_prometheus_tool("prometheus", "the live metrics tests")
 
 
 @dataclass(frozen=True)

@@ -19,17 +19,14 @@ from typing import Any
 import yaml
 
 from stratatest.charts.manifests import Manifest
-from stratatest.errors import ConfigError, ToolMissing
-from stratatest.toolchain import PROMETHEUS_APT
+from stratatest.errors import ConfigError
+from stratatest.toolchain import require_prometheus_tool
 
 TIMEOUT_S = 120
 
 
 def promtool_binary() -> str:
-    path = shutil.which("promtool")
-    if not path:
-        raise ToolMissing("promtool not found on PATH (needed for the alert-rule tests)", hint=PROMETHEUS_APT)
-    return path
+    return require_prometheus_tool("promtool", "the alert-rule tests")
 
 
 @dataclass(frozen=True)
