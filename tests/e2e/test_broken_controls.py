@@ -15,6 +15,7 @@ import shutil
 import subprocess
 import sys
 from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -192,3 +193,45 @@ def test_breaking_a_control_fails_the_suite_with_its_id(case: Breakage, tmp_path
     failed = [r for r in record["results"] if r["outcome"] in ("failed", "error")]
     assert failed, output
     assert all(case.control in r["controls"] for r in failed), output
+
+
+def _waiver(control: str, created: date, expires: date) -> str:
+    return (
+        "version: 1\nwaivers:\n"
+        f"  - id: W-900\n    control: {control}\n    resource: '*'\n"
+        "    reason: accepted while the image pipeline is rebuilt\n    owner: app-team\n    ticket: APP-42\n"
+        f"    approver: security-lead\n    created: {created}\n    expires: {expires}\n"
+    )
+
+
+@pytest.mark.parametrize("state", ["active", "expired"])
+def test_a_waiver_accepts_a_broken_control_until_it_expires(state: str, tmp_path: Path) -> None:
+    """The same breakage, waived: while the waiver is active the run passes and the control is `waived` (never
+    `passed`); once it has expired the waiver covers nothing and the control fails again (fail closed)."""
+    case = next(c for c in CASES if c.control == "STRATA-K8S-009")
+    repo = tmp_path / "repo"
+    _scratch_repo(repo, case.tests)
+    _break(repo / case.file, case.edits)
+    today = datetime.now(UTC).date()  # waivers judge dates in UTC
+    if state == "active":
+        waiver = _waiver(case.control, today - timedelta(days=10), today + timedelta(days=30))
+    else:
+        waiver = _waiver(case.control, today - timedelta(days=100), today - timedelta(days=1))
+    (repo / "controls" / "waivers.yaml").write_text(waiver)
+    results = tmp_path / "results.json"
+    proc = _run(repo, [case.tests], [case.control], results)
+    output = proc.stdout[-3000:] + proc.stderr[-2000:]
+    record = json.loads(results.read_text())
+    status = {c["id"]: c["status"] for c in record["controls"]}
+    (listed,) = [w for w in record["waivers"] if w["id"] == "W-900"]
+    if state == "active":
+        assert proc.returncode == 0, output
+        assert status[case.control] == "waived", output
+        waived = [r["nodeid"] for r in record["results"] if r["outcome"] == "waived"]
+        assert waived and all(r["waiver"] == "W-900" for r in record["results"] if r["outcome"] == "waived")
+        assert (listed["state"], listed["age_days"], sorted(listed["applied_to"])) == ("active", 10, sorted(waived))
+    else:
+        assert proc.returncode == 1, output
+        assert status[case.control] == "failed", output
+        assert (listed["state"], listed["applied_to"]) == ("expired", [])
+        assert not [r for r in record["results"] if r["outcome"] == "waived"]

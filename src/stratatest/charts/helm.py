@@ -23,7 +23,9 @@ from typing import Any
 import yaml
 
 from stratatest.charts.manifests import Manifests
+from stratatest.compliance.evidence import record_evidence, sha256_text
 from stratatest.errors import ConfigError, ToolMissing
+from stratatest.paths import display_path
 from stratatest.toolchain import provision_helm
 
 TIMEOUT_S = 120
@@ -54,7 +56,15 @@ class LintResult:
 class Chart:
     """One chart folder plus the value files every render of it starts from (e.g. a service's own values)."""
 
-    def __init__(self, path: Path, *, values_files: tuple[Path, ...] | list[Path] = (), release: str = "") -> None:
+    def __init__(
+        self,
+        path: Path,
+        *,
+        values_files: tuple[Path, ...] | list[Path] = (),
+        release: str = "",
+        evidence_dir: Path | None = None,
+    ) -> None:
+        """`evidence_dir`: the run's shared folder, where each distinct render's digest is logged for the record."""
         if not (path / "Chart.yaml").is_file():
             raise ConfigError(f"{path} is not a Helm chart (no Chart.yaml)")
         self.path = path
@@ -65,6 +75,7 @@ class Chart:
         meta = yaml.safe_load((path / "Chart.yaml").read_text()) or {}
         self.name = str(meta.get("name", path.name))
         self.release = release or self.name
+        self.evidence_dir = evidence_dir
 
     @property
     def environments(self) -> list[str]:
@@ -103,7 +114,12 @@ class Chart:
             files,
             json.dumps(values or {}, sort_keys=True),
         )
-        return _parsed(text, self.command(env=env, namespace=namespace))
+        command = self.command(env=env, namespace=namespace)
+        if self.evidence_dir is not None:
+            detail = {"command": command, "values_sha256": sha256_text(json.dumps(values or {}, sort_keys=True))}
+            name = f"{display_path(self.path)} {env or 'default'}"
+            record_evidence(self.evidence_dir, "manifests", name, text, detail)
+        return _parsed(text, command)
 
     def lint(self, *, env: str | None = None, values: dict[str, Any] | None = None) -> LintResult:
         files = tuple(str(f) for f in self._files(env))

@@ -2,12 +2,13 @@
 
 Tests refer to controls by id, so a typo must fail loudly at collection time rather than leave a control
 silently "not assessed"; every validation error names the file and the control so it can be fixed in one go.
+Mappings are checked against FRAMEWORKS, the one list of framework names, versions and id shapes: an auditor
+reading "SOC2 CC7.2" next to "SOC 2 CC7.2", or a CIS id without the version that numbers it, cannot trust either.
 """
 
 from __future__ import annotations
 
 import difflib
-import os
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,6 +18,7 @@ from typing import Any
 import yaml
 
 from stratatest.errors import ConfigError
+from stratatest.paths import display_path, file_from_env
 
 CATALOGUE_ENV = "STRATATEST_CATALOGUE"
 CATALOGUE_RELPATH = Path("controls") / "catalogue.yaml"
@@ -26,8 +28,60 @@ FORMAT_VERSION = 1
 
 _TOP_KEYS = {"version", "controls"}
 _CONTROL_REQUIRED = ("id", "title", "severity", "rationale", "remediation", "mappings")
-_CONTROL_KEYS = {*_CONTROL_REQUIRED, "notes"}
+_CONTROL_KEYS = {*_CONTROL_REQUIRED, "notes", "not_assessable"}
 _MAPPING_KEYS = ("framework", "version", "ids")
+
+
+@dataclass(frozen=True)
+class Framework:
+    """One version of a public framework the catalogue may cite; `example` is a valid id, shown in errors."""
+
+    name: str
+    version: str
+    title: str
+    id_pattern: re.Pattern[str]
+    example: str
+
+
+_CIS_ID = re.compile(r"\d+(\.\d+)+")
+
+#: Every framework version a mapping may name, in the order reports list them: the audit frameworks first,
+#: then the benchmarks and scanner ids that implement them. A new version (CIS renumbers) is a new entry.
+FRAMEWORKS: tuple[Framework, ...] = (
+    Framework(
+        "NIST SP 800-53",
+        "Rev. 5",
+        "NIST SP 800-53 Rev. 5 security and privacy controls",
+        re.compile(r"(AC|AT|AU|CA|CM|CP|IA|IR|MA|MP|PE|PL|PM|PS|PT|RA|SA|SC|SI|SR)-\d+(\(\d+\))?"),
+        "SC-28(1)",
+    ),
+    Framework(
+        "SOC 2",
+        "2017 TSC",
+        "SOC 2: AICPA Trust Services Criteria (2017)",
+        re.compile(r"(CC|A|C|PI|P)\d+\.\d+"),
+        "CC6.1",
+    ),
+    Framework(
+        "HIPAA",
+        "45 CFR 164 Subpart C",
+        "HIPAA Security Rule (45 CFR Part 164, Subpart C)",
+        re.compile(r"164\.3\d\d(\([a-z]\)(\(\d+\)(\([ivx]+\)(\([A-Z]\))?)?)?)?"),
+        "164.312(a)(2)(iv)",
+    ),
+    Framework("CIS AWS Foundations", "5.0.0", "CIS Amazon Web Services Foundations Benchmark v5.0.0", _CIS_ID, "2.1.4"),
+    Framework("CIS AWS Foundations", "6.0.0", "CIS Amazon Web Services Foundations Benchmark v6.0.0", _CIS_ID, "3.1.1"),
+    Framework("CIS EKS", "1.8.0", "CIS Amazon EKS Benchmark v1.8.0", _CIS_ID, "5.3.1"),
+    Framework("CIS Kubernetes", "1.12", "CIS Kubernetes Benchmark v1.12", _CIS_ID, "5.2.7"),
+    Framework(
+        "AWS FSBP",
+        "1.0.0",
+        "AWS Foundational Security Best Practices v1.0.0 (Security Hub)",
+        re.compile(r"[A-Za-z0-9]+\.\d+"),
+        "S3.5",
+    ),
+    Framework("Checkov", "3.3", "Checkov 3.3 policy ids", re.compile(r"CKV2?_[A-Z0-9]+_\d+"), "CKV_AWS_19"),
+)
 
 
 @dataclass(frozen=True)
@@ -50,6 +104,7 @@ class Control:
     remediation: str
     mappings: tuple[Mapping, ...] = ()
     notes: str | None = None
+    not_assessable: str | None = None  # why no test at any layer can assess it here; None when one can
 
 
 class Catalogue:
@@ -76,7 +131,7 @@ class Catalogue:
 
     @property
     def source(self) -> str:
-        return _display(self.path) if self.path else "the controls catalogue"
+        return display_path(self.path) if self.path else "the controls catalogue"
 
     @property
     def ids(self) -> list[str]:
@@ -95,15 +150,15 @@ class Catalogue:
 def load_catalogue(path: Path) -> Catalogue:
     """Read and validate a catalogue file; any problem is a ConfigError naming the file and the control."""
     path = Path(path)
-    where = _display(path)
+    where = display_path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as err:
         raise ConfigError(f"{where}: cannot read controls catalogue: {err.strerror or err}") from None
     try:
-        data = yaml.load(text, Loader=_StrictLoader)  # a SafeLoader subclass
+        data = yaml.load(text, Loader=StrictLoader)  # a SafeLoader subclass
     except yaml.YAMLError as err:
-        raise ConfigError(f"{where}: invalid YAML{_yaml_location(err, text)}") from None
+        raise ConfigError(f"{where}: invalid YAML{yaml_location(err, text)}") from None
 
     if not isinstance(data, dict):
         raise ConfigError(f"{where}: expected a mapping with 'version' and 'controls' at the top level")
@@ -127,12 +182,9 @@ def load_catalogue(path: Path) -> Catalogue:
 
 def default_catalogue_path(start: Path | None = None) -> Path:
     """The catalogue from $STRATATEST_CATALOGUE, else controls/catalogue.yaml in the nearest parent folder."""
-    override = os.environ.get(CATALOGUE_ENV)
-    if override:
-        path = Path(override).expanduser()
-        if not path.is_file():
-            raise ConfigError(f"{CATALOGUE_ENV}={override}: no such file")
-        return path
+    override = file_from_env(CATALOGUE_ENV)
+    if override is not None:
+        return override
     here = (start or Path.cwd()).resolve()
     for folder in (here, *here.parents):
         candidate = folder / CATALOGUE_RELPATH
@@ -164,9 +216,11 @@ def _parse_control(entry: Any, file: str, index: int) -> Control:
     if not isinstance(raw_mappings, list):
         raise ConfigError(f"{where}: 'mappings' must be a list ([] for a custom control)")
     mappings = tuple(_parse_mapping(m, f"{where}: mapping #{i}") for i, m in enumerate(raw_mappings, 1))
+    _no_repeated_framework(mappings, where)
     notes = _text(entry, "notes", where) if entry.get("notes") is not None else None
     if not mappings and not notes:
         raise ConfigError(f"{where}: a custom control (mappings: []) needs 'notes' saying why none applies")
+    not_assessable = _text(entry, "not_assessable", where) if "not_assessable" in entry else None
     return Control(
         id=control_id,
         title=_text(entry, "title", where),
@@ -175,6 +229,7 @@ def _parse_control(entry: Any, file: str, index: int) -> Control:
         remediation=_text(entry, "remediation", where),
         mappings=mappings,
         notes=notes,
+        not_assessable=not_assessable,
     )
 
 
@@ -190,11 +245,50 @@ def _parse_mapping(entry: Any, where: str) -> Mapping:
     ids = entry["ids"]
     if not isinstance(ids, list) or not ids or not all(isinstance(i, str) and i.strip() for i in ids):
         raise ConfigError(f"{where}: 'ids' must be a non-empty list of strings")
-    return Mapping(
+    mapping = Mapping(
         framework=_text(entry, "framework", where),
         version=_text(entry, "version", where),
         ids=tuple(i.strip() for i in ids),
     )
+    framework = _known_framework(mapping.framework, mapping.version, where)
+    for framework_id in mapping.ids:
+        if not framework.id_pattern.fullmatch(framework_id):
+            raise ConfigError(
+                f"{where}: {framework.name} id {framework_id!r} is malformed "
+                f"(expected ^{framework.id_pattern.pattern}$, e.g. {framework.example})"
+            )
+    repeated = sorted({i for i in mapping.ids if mapping.ids.count(i) > 1})
+    if repeated:
+        raise ConfigError(f"{where}: {framework.name} id {repeated[0]!r} is listed twice")
+    return mapping
+
+
+def _known_framework(name: str, version: str, where: str) -> Framework:
+    """The FRAMEWORKS entry for name and version; an unknown name or version is an error with the known ones."""
+    versions = [f for f in FRAMEWORKS if f.name == name]
+    if not versions:
+        names = list(dict.fromkeys(f.name for f in FRAMEWORKS))
+        close = difflib.get_close_matches(name, names, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]!r}?" if close else f"known frameworks: {', '.join(names)}"
+        raise ConfigError(f"{where}: unknown framework {name!r}", hint=hint)
+    for framework in versions:
+        if framework.version == version:
+            return framework
+    known = ", ".join(f'"{f.version}"' for f in versions)
+    raise ConfigError(
+        f"{where}: {name} version {version!r} is not one the catalogue knows (known: {known})",
+        hint=f"ids differ between versions: check them against {name} {version}, then add it to {__name__}.FRAMEWORKS",
+    )
+
+
+def _no_repeated_framework(mappings: tuple[Mapping, ...], where: str) -> None:
+    """One mapping per framework version, so a reader finds all of a control's ids for it in one place."""
+    seen: set[tuple[str, str]] = set()
+    for mapping in mappings:
+        key = (mapping.framework, mapping.version)
+        if key in seen:
+            raise ConfigError(f"{where}: {mapping.framework} {mapping.version} is mapped twice; merge the ids")
+        seen.add(key)
 
 
 def _text(entry: dict[str, Any], key: str, where: str) -> str:
@@ -214,7 +308,7 @@ def _kind(value: Any) -> str:
     return "nothing" if value is None else f"{type(value).__name__} {value!r}"[:80]
 
 
-def _yaml_location(err: yaml.YAMLError, text: str) -> str:
+def yaml_location(err: yaml.YAMLError, text: str) -> str:
     mark = getattr(err, "problem_mark", None)
     problem = getattr(err, "problem", None) or str(err).splitlines()[0]
     if mark is None:
@@ -224,19 +318,11 @@ def _yaml_location(err: yaml.YAMLError, text: str) -> str:
     return f" at line {mark.line + 1}, column {mark.column + 1}: {problem}" + (f": {source!r}" if source else "")
 
 
-def _display(path: Path) -> str:
-    """The path relative to the working directory when it is under it: shorter, and what the user typed."""
-    try:
-        return str(Path(path).resolve().relative_to(Path.cwd().resolve()))
-    except ValueError:
-        return str(path)
-
-
-class _StrictLoader(yaml.SafeLoader):
+class StrictLoader(yaml.SafeLoader):
     """SafeLoader that rejects duplicate keys, which PyYAML would silently resolve as last-one-wins."""
 
 
-def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
+def _construct_mapping(loader: StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
     seen: set[Any] = set()
     for key_node, _ in node.value:
         key = loader.construct_object(key_node, deep=deep)
@@ -246,4 +332,4 @@ def _construct_mapping(loader: _StrictLoader, node: yaml.MappingNode, deep: bool
     return loader.construct_mapping(node, deep=deep)
 
 
-_StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
+StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)

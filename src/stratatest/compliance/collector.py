@@ -17,6 +17,8 @@ from typing import Any
 import pytest
 
 from stratatest.compliance.catalogue import Catalogue
+from stratatest.compliance.evidence import load_evidence
+from stratatest.compliance.findings import catalogue_identity, fold_findings, scan_evidence, waiver_statuses
 from stratatest.compliance.results import (
     LAYERS,
     RunRecord,
@@ -27,12 +29,15 @@ from stratatest.compliance.results import (
     rollup,
     truncate,
 )
-from stratatest.errors import ConfigError
+from stratatest.compliance.waivers import Waivers
+from stratatest.errors import ConfigError, ScanFailed
 from stratatest.report.redact import redact
+from stratatest.static.checkov import load_scans
 
 CONTROL_MARKER = "control"
 LAYER_PROPERTY = "layer"
 CONTROLS_PROPERTY = "controls"
+WAIVER_PROPERTY = "waiver"
 
 
 def item_controls(item: pytest.Item) -> list[str]:
@@ -118,6 +123,7 @@ class _Pending:
     outcome: str | None = None
     skip_reason: str | None = None
     message: str | None = None
+    waiver: str | None = None
 
     def result(self) -> TestResult:
         outcome = self.outcome or "error"  # phases started but no verdict: interrupted or a crashed worker
@@ -134,6 +140,7 @@ class _Pending:
             skip_reason=self.skip_reason,
             message=message,
             started=self.started,
+            waiver=self.waiver,
         )
 
 
@@ -148,14 +155,21 @@ class ResultsCollector:
         target: dict[str, Any],
         tool_versions: dict[str, str],
         results_path: Path | None,
+        shared_dir: Path | None = None,
+        waivers: Waivers | None = None,
     ) -> None:
-        """`results_path` None keeps the record in memory only (`last_record`), e.g. for the summary."""
+        """`results_path` None keeps the record in memory only (`last_record`), e.g. for the summary.
+
+        `shared_dir` is the run's shared folder: Checkov scans and the evidence log are read from it at the end.
+        """
         self.config = config
         self.catalogue = catalogue
         self.run_id = run_id
         self.target = dict(target)
         self.tool_versions = dict(tool_versions)
         self.results_path = Path(results_path) if results_path is not None else None
+        self.shared_dir = Path(shared_dir) if shared_dir is not None else None
+        self.waivers = waivers or Waivers([], [])
         self.started = now_iso()
         self.last_record: RunRecord | None = None
         self._pending: dict[str, _Pending] = {}
@@ -207,18 +221,33 @@ class ResultsCollector:
 
     def build_record(self) -> RunRecord:
         results = [p.result() for p in self._pending.values()]
+        findings, evidence = [], []
+        if self.shared_dir is not None:
+            try:
+                scans = load_scans(self.shared_dir)
+            except ScanFailed as err:  # the tests that used the scan failed already; the record says so too
+                scans = []
+                results.append(_scan_error(str(err)))
+            findings = fold_findings(scans, self.catalogue, self.waivers, self.config.rootpath)
+            evidence = sorted(
+                load_evidence(self.shared_dir) + scan_evidence(scans), key=lambda e: (e.kind, e.name, e.sha256)
+            )
         commit, dirty = git_commit(self.config.rootpath)
         return RunRecord(
             run_id=self.run_id,
             started=self.started,
             finished=now_iso(),
             results=results,
-            controls=rollup(results, self.catalogue),
+            controls=rollup(results, self.catalogue, findings),
+            findings=findings,
+            evidence=evidence,
+            waivers=waiver_statuses(self.waivers, results, findings),
             commit=commit,
             dirty=dirty,
             target=self.target,
             tool_versions=self.tool_versions,
             command_line=command_line(self.config.invocation_params.args),
+            catalogue=catalogue_identity(self.catalogue),
         )
 
     def _new_pending(self, report: pytest.TestReport) -> _Pending:
@@ -233,6 +262,17 @@ class ResultsCollector:
             reporter.write_line(line)
         else:
             print(line, file=sys.stderr)
+
+
+def _scan_error(message: str) -> TestResult:
+    return TestResult(
+        nodeid="<checkov scans>",
+        name="Checkov scans of the run",
+        layer=None,
+        outcome="error",
+        message=truncate(redact(message)),
+        started=now_iso(),
+    )
 
 
 def command_line(args: Sequence[str]) -> str:
@@ -253,7 +293,12 @@ def _apply_phase(pending: _Pending, report: pytest.TestReport) -> None:
         if pending.message is None:
             pending.message = _failure_text(report)
     elif report.skipped:
-        if wasxfail is not None:
+        waiver = dict(report.user_properties or []).get(WAIVER_PROPERTY)
+        if waiver is not None:  # a failure an active waiver covers (the plugin turned it into an xfail)
+            pending.outcome, pending.waiver = "waived", str(waiver)
+            pending.skip_reason = _clean_reason(wasxfail or "")
+            pending.message = _failure_text(report)
+        elif wasxfail is not None:
             pending.outcome = "xfailed"
             pending.skip_reason = _clean_reason(wasxfail) or "expected failure"
         else:

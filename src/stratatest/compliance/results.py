@@ -17,15 +17,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from stratatest.compliance.catalogue import Catalogue
+from stratatest.compliance.catalogue import Catalogue, Control
 from stratatest.errors import ConfigError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 LAYERS = ("static", "plan", "emulator", "cluster", "sandbox", "unit")
-OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed")
-CONTROL_STATUSES = ("passed", "failed", "not_assessed")
+#: "waived": the test failed and an active waiver covers it (the waiver's id is on the result).
+OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed", "waived")
+#: "waived": every failure of the control is covered by an active waiver; an accepted deviation, not a pass.
+CONTROL_STATUSES = ("failed", "waived", "not_assessed", "passed")
+FINDING_RESULTS = ("passed", "failed", "skipped", "waived")
+WAIVER_STATES = ("active", "expired", "invalid")
 MESSAGE_LIMIT = 4000
-NO_LAYER = "none"  # key used in the summary for tests without a layer marker
+NO_LAYER = "none"
+NO_TEST_REASON = "no test ran for this control"  # key used in the summary for tests without a layer marker
 
 # How each test outcome counts toward a control. An xfailed test is a known failure of the control, so it
 # fails the control (accepted deviations go through waivers, not xfail); a non-strict xpass held.
@@ -65,6 +70,62 @@ class TestResult:
     skip_reason: str | None = None
     message: str | None = None  # short failure text, already redacted and truncated
     started: str | None = None
+    waiver: str | None = None  # id of the active waiver that covers this failure (outcome "waived")
+
+
+@dataclass
+class Finding:
+    """One scanner check (Checkov) on one resource, mapped to catalogue controls through the check id.
+
+    `result` "skipped" is an inline suppression (`reason` is its comment); "waived" a failure an active waiver
+    covers (`waiver` is its id). `lines` are 1-based and inclusive; [0, 0] when the scanner gave none.
+    """
+
+    source: str
+    framework: str  # terraform | terraform_plan | kubernetes | helm
+    check_id: str
+    check_name: str
+    result: str
+    resource: str
+    file: str
+    lines: list[int]
+    layer: str  # static for source scans, plan for plan JSON
+    controls: list[str] = field(default_factory=list)
+    reason: str | None = None
+    waiver: str | None = None
+    in_repo: bool = False  # `file` is a file of the repository (not a render or a plan), so tools can link it
+
+
+@dataclass
+class Evidence:
+    """An artefact the run judged, by digest: a plan, a chart render, a scanner report."""
+
+    kind: str  # plan | manifests | checkov-scan
+    name: str  # what it is, e.g. "terraform/envs/dev" or "charts/microservice prod"
+    sha256: str
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class WaiverStatus:
+    """A waiver as this run found it. Only an `active` waiver applies; `expired` and `invalid` ones are listed
+    so their owners see them, and what they would have covered fails."""
+
+    id: str
+    state: str  # active | expired | invalid
+    control: str | None = None
+    check: str | None = None
+    framework: str | None = None
+    resource: str | None = None
+    reason: str | None = None
+    owner: str | None = None
+    ticket: str | None = None
+    approver: str | None = None
+    created: str | None = None
+    expires: str | None = None
+    age_days: int | None = None
+    problem: str | None = None  # why it is invalid, or "expired on ..."
+    applied_to: list[str] = field(default_factory=list)  # test node ids and finding keys it covered
 
 
 @dataclass
@@ -79,7 +140,25 @@ class ControlStatus:
     passed: int = 0
     failed: int = 0  # failed, errored and xfailed tests
     skipped: int = 0
+    waived: int = 0  # failed tests covered by an active waiver
     reasons: list[str] = field(default_factory=list)  # skip and xfail reasons, in test order, deduplicated
+    layers: list[str] = field(default_factory=list)  # layers whose tests or findings assessed it
+    findings: dict[str, int] = field(default_factory=dict)  # scanner results on resources, by result
+    waivers: list[str] = field(default_factory=list)  # ids of the active waivers that covered a failure
+    # What the control meant when this run judged it, so a report can be rebuilt from the record alone.
+    rationale: str = ""
+    remediation: str = ""
+    mappings: list[dict[str, Any]] = field(default_factory=list)
+    not_assessable: str | None = None
+
+    @property
+    def not_assessed_reason(self) -> str:
+        """Why a control has no verdict, in the words every report uses: the catalogue's `not_assessable`, its
+        tests' skip reasons, or that no test ran. Empty for a control with a verdict."""
+        if self.status != "not_assessed":
+            return ""
+        reasons = [r for r in (self.not_assessable, *self.reasons) if r]
+        return "; ".join(reasons) if reasons else NO_TEST_REASON
 
 
 @dataclass
@@ -91,16 +170,20 @@ class RunRecord:
     finished: str
     results: list[TestResult] = field(default_factory=list)
     controls: list[ControlStatus] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    waivers: list[WaiverStatus] = field(default_factory=list)
     commit: str | None = None
     dirty: bool = False
     target: dict[str, Any] = field(default_factory=dict)
     tool_versions: dict[str, str] = field(default_factory=dict)
     command_line: str = ""
+    catalogue: dict[str, str] = field(default_factory=dict)  # path and sha256 of the catalogue used
     schema_version: int = SCHEMA_VERSION
 
     @property
     def verdict(self) -> str:
-        """'failed' if any test or control failed, 'empty' if no test ran, else 'passed'."""
+        """'failed' if any test or control failed, 'empty' if no test ran, else 'passed' (waivers included)."""
         outcomes = Counter(r.outcome for r in self.results)
         if any(outcomes[o] for o in ("failed", "error")) or any(c.status == "failed" for c in self.controls):
             return "failed"
@@ -109,19 +192,29 @@ class RunRecord:
         return "passed"
 
     def summary(self) -> dict[str, Any]:
-        """Counts per outcome, per layer (then outcome) and per control status; zeros included."""
+        """Counts per outcome, per layer (then outcome), per control status, finding and waiver; zeros included.
+
+        `assessed_by_layer` counts the controls each layer gave a verdict on (a passed, failed or waived test or
+        finding), so "not assessed" never hides inside a layer's pass count.
+        """
         by_layer: dict[str, dict[str, int]] = {}
         for result in self.results:
             layer = by_layer.setdefault(result.layer or NO_LAYER, dict.fromkeys(OUTCOMES, 0))
             layer[result.outcome] = layer.get(result.outcome, 0) + 1
         outcomes = Counter(r.outcome for r in self.results)
         statuses = Counter(c.status for c in self.controls)
+        findings = Counter(f.result for f in self.findings)
+        waivers = Counter(w.state for w in self.waivers)
+        assessed = Counter(layer for c in self.controls for layer in c.layers)
         return {
             "verdict": self.verdict,
             "tests": len(self.results),
             "outcomes": {o: outcomes[o] for o in OUTCOMES},
             "layers": {name: by_layer[name] for name in sorted(by_layer, key=_layer_order)},
             "controls": {s: statuses[s] for s in CONTROL_STATUSES},
+            "assessed_by_layer": {name: assessed[name] for name in sorted(assessed, key=_layer_order)},
+            "findings": {r: findings[r] for r in FINDING_RESULTS},
+            "waivers": {s: waivers[s] for s in WAIVER_STATES},
         }
 
     def to_dict(self) -> dict[str, Any]:
@@ -129,12 +222,16 @@ class RunRecord:
         ordered = {k: data[k] for k in ("schema_version", "run_id", "commit", "dirty", "target")}
         ordered.update(
             tool_versions=data["tool_versions"],
+            catalogue=data["catalogue"],
             started=self.started,
             finished=self.finished,
             command_line=self.command_line,
             summary=self.summary(),
             controls=data["controls"],
+            waivers=data["waivers"],
+            evidence=data["evidence"],
             results=data["results"],
+            findings=data["findings"],
         )
         return ordered
 
@@ -157,12 +254,16 @@ class RunRecord:
         version = data.get("schema_version")
         if version != SCHEMA_VERSION:
             raise ConfigError(
-                f"{source}: schema_version {version!r} is not supported (this version reads {SCHEMA_VERSION})"
+                f"{source}: schema_version {version!r} is not supported (this version reads {SCHEMA_VERSION})",
+                hint="run the suite again with this stratatest to write a record it can read",
             )
         try:
             kwargs = {f.name: data[f.name] for f in fields(cls) if f.name in data}
             kwargs["results"] = [TestResult(**r) for r in data.get("results", [])]
             kwargs["controls"] = [ControlStatus(**c) for c in data.get("controls", [])]
+            kwargs["findings"] = [Finding(**f) for f in data.get("findings", [])]
+            kwargs["evidence"] = [Evidence(**e) for e in data.get("evidence", [])]
+            kwargs["waivers"] = [WaiverStatus(**w) for w in data.get("waivers", [])]
             return cls(**kwargs)
         except (TypeError, KeyError) as err:
             raise ConfigError(f"{source}: malformed results record: {err}") from None
@@ -179,29 +280,62 @@ class RunRecord:
         return cls.from_dict(data, str(path))
 
 
-def rollup(results: Iterable[TestResult], catalogue: Catalogue) -> list[ControlStatus]:
+def rollup(
+    results: Iterable[TestResult], catalogue: Catalogue, findings: Iterable[Finding] = ()
+) -> list[ControlStatus]:
     """One status per catalogue control (in catalogue order), then any id the catalogue does not know.
 
-    failed: any of its tests failed, errored or xfailed. passed: at least one passed and none failed.
-    not_assessed: everything else (all skipped, or no test at all).
+    failed: a test failed, errored or xfailed, or a scanner check failed, with no active waiver covering it.
+    waived: failures exist and active waivers cover every one of them (an accepted deviation).
+    passed: at least one test or check passed, and nothing failed.
+    not_assessed: everything else (all skipped, or no test at all). Never counted as passed.
     """
-    statuses = {c.id: ControlStatus(c.id, c.title, c.severity, "not_assessed") for c in catalogue}
+    statuses = {c.id: _status_of(c) for c in catalogue}
     for result in results:
         for control_id in result.controls:
-            status = statuses.get(control_id)
-            if status is None:  # validate_items rejects these; kept visible rather than dropped
-                status = statuses[control_id] = ControlStatus(
-                    control_id, "(not in the controls catalogue)", "unknown", "not_assessed"
-                )
-            _count(status, result)
+            _count(_lookup(statuses, control_id), result)
+    for finding in findings:
+        for control_id in finding.controls:
+            _count_finding(_lookup(statuses, control_id), finding)
     for status in statuses.values():
-        if status.failed:
+        failed_findings = status.findings.get("failed", 0)
+        if status.failed or failed_findings:
             status.status = "failed"
-        elif status.passed:
+        elif status.waived or status.findings.get("waived", 0):
+            status.status = "waived"
+        elif status.passed or status.findings.get("passed", 0):
             status.status = "passed"
         else:
             status.status = "not_assessed"
     return list(statuses.values())
+
+
+def _status_of(control: Control) -> ControlStatus:
+    return ControlStatus(
+        control.id,
+        control.title,
+        control.severity,
+        "not_assessed",
+        rationale=control.rationale,
+        remediation=control.remediation,
+        mappings=[{"framework": m.framework, "version": m.version, "ids": list(m.ids)} for m in control.mappings],
+        not_assessable=control.not_assessable,
+    )
+
+
+def _lookup(statuses: dict[str, ControlStatus], control_id: str) -> ControlStatus:
+    status = statuses.get(control_id)
+    if status is None:  # validate_items rejects these; kept visible rather than dropped
+        status = statuses[control_id] = ControlStatus(
+            control_id, "(not in the controls catalogue)", "unknown", "not_assessed"
+        )
+    return status
+
+
+def _assessed_in(status: ControlStatus, layer: str | None) -> None:
+    if layer and layer not in status.layers:
+        status.layers.append(layer)
+        status.layers.sort(key=_layer_order)
 
 
 def _count(status: ControlStatus, result: TestResult) -> None:
@@ -211,13 +345,27 @@ def _count(status: ControlStatus, result: TestResult) -> None:
         status.failed += 1
     elif result.outcome in _PASSING:
         status.passed += 1
+    elif result.outcome == "waived":
+        status.waived += 1
+        if result.waiver and result.waiver not in status.waivers:
+            status.waivers.append(result.waiver)
     else:
         status.skipped += 1
+    if result.outcome != "skipped":
+        _assessed_in(status, result.layer)
     if result.outcome in ("skipped", "xfailed"):
         reason = result.skip_reason or ("skipped" if result.outcome == "skipped" else "expected failure")
         reason = f"xfail: {reason}" if result.outcome == "xfailed" else reason
         if reason not in status.reasons:
             status.reasons.append(reason)
+
+
+def _count_finding(status: ControlStatus, finding: Finding) -> None:
+    status.findings[finding.result] = status.findings.get(finding.result, 0) + 1
+    if finding.result != "skipped":
+        _assessed_in(status, finding.layer)
+    if finding.waiver and finding.waiver not in status.waivers:
+        status.waivers.append(finding.waiver)
 
 
 def git_commit(cwd: Path | str | None = None) -> tuple[str | None, bool]:

@@ -7,8 +7,13 @@ before it is written. False positives (masking a harmless value) are preferred o
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from typing import Any
 
 MASK = "[REDACTED]"
+#: Shorter values are not registered: masking "dev" or "true" everywhere would destroy the evidence.
+MIN_SECRET_LENGTH = 6
+_KNOWN_SECRETS: set[str] = set()
 
 # Key names whose value is a secret: matched case-insensitively at the end of a longer name too
 # (AWS_SECRET_ACCESS_KEY, db_password, SessionToken, client-secret).
@@ -21,6 +26,8 @@ _PEM = re.compile(
     r"(-----BEGIN (?P<kind>[A-Z0-9 ]*)PRIVATE KEY-----)(?:.*?(-----END (?P=kind)PRIVATE KEY-----)|.*\Z)",
     re.DOTALL,
 )
+
+_SECRET_NAME = re.compile(_SECRET_KEY, re.IGNORECASE)
 
 # key = value, key: value, "key": "value", 'key': 'value'; the value is quoted or runs to a delimiter.
 _ASSIGNMENT = re.compile(
@@ -44,10 +51,59 @@ _BEARER = re.compile(r"(?P<key>\bbearer\s+)(?P<value>(?=[A-Za-z]*[0-9._~+/-])[A-
 _ACCESS_KEY_ID = re.compile(r"\b(?P<prefix>AKIA|ASIA)[A-Z0-9]{16}\b")
 
 
+def register_secret(value: Any) -> None:
+    """Mask every string inside `value` wherever it appears from now on in this process, whatever surrounds it."""
+    for text in _strings(value):
+        if len(text) >= MIN_SECRET_LENGTH and text != MASK:
+            _KNOWN_SECRETS.add(text)
+
+
+def register_plan_secrets(plan: dict[str, Any], variables: dict[str, Any]) -> None:
+    """Register the values a Terraform plan knows to be secret.
+
+    Pattern matching alone misses a bare value (`assert out == "hunter2-prod"`), so the plan says what is secret:
+    variables and outputs declared `sensitive`, and variables whose names are secret-like (`db_password`), as
+    given by the test or as the plan resolved them.
+    """
+    declared = plan.get("configuration", {}).get("root_module", {})
+    resolved = plan.get("variables", {})
+    for name, spec in declared.get("variables", {}).items():
+        if spec.get("sensitive") or _SECRET_NAME.fullmatch(name):
+            register_secret(variables.get(name))
+            register_secret(resolved.get(name, {}).get("value"))
+    for name, value in variables.items():
+        if _SECRET_NAME.fullmatch(name):
+            register_secret(value)
+    for name, output in plan.get("planned_values", {}).get("outputs", {}).items():
+        if output.get("sensitive") or _SECRET_NAME.fullmatch(name):
+            register_secret(output.get("value"))
+
+
+def register_output_secrets(outputs: dict[str, Any]) -> None:
+    """Register the sensitive values of `terraform output -json` (each item carries its `sensitive` flag)."""
+    for name, item in outputs.items():
+        if item.get("sensitive") or _SECRET_NAME.fullmatch(name):
+            register_secret(item.get("value"))
+
+
+def _strings(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for item in value.values():
+            yield from _strings(item)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            yield from _strings(item)
+
+
 def redact(text: str) -> str:
-    """Return `text` with private keys, secret assignments, auth tokens and AWS access key ids masked."""
+    """Return `text` with known secrets, private keys, secret assignments, auth tokens and AWS key ids masked."""
     if not text:
         return text
+    for secret in sorted(_KNOWN_SECRETS, key=len, reverse=True):  # longest first: one may contain another
+        if secret in text:
+            text = text.replace(secret, MASK)
     text = _PEM.sub(_mask_pem, text)
     text = _ASSIGNMENT.sub(_mask_assignment, text)
     text = _FLAG.sub(lambda m: m["key"] + MASK, text)

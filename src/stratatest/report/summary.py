@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from stratatest.compliance.results import NO_LAYER, OUTCOMES, RunRecord
 
-_STATUS_LABELS = {"passed": "PASSED", "failed": "FAILED", "not_assessed": "NOT ASSESSED"}
+_STATUS_LABELS = {"passed": "PASSED", "failed": "FAILED", "waived": "WAIVED", "not_assessed": "NOT ASSESSED"}
 _OUTCOME_HEADERS = {
     "passed": "passed",
     "failed": "failed",
@@ -17,14 +17,36 @@ _OUTCOME_HEADERS = {
     "skipped": "skipped",
     "xfailed": "xfail",
     "xpassed": "xpass",
+    "waived": "waived",
 }
 REASON_WIDTH = 70
 
 
 def format_summary(record: RunRecord) -> str:
-    """Header, a table per layer, a table per control, and a one-line verdict."""
-    parts = [_header(record), "", _layer_table(record), "", _control_table(record), "", _verdict(record)]
-    return "\n".join(parts) + "\n"
+    """Header, a table per layer, a table per control, waivers, and a one-line verdict."""
+    parts = [_header(record), "", _layer_table(record), "", _control_table(record), "", *_waiver_lines(record)]
+    return "\n".join([*parts, _assessed_line(record), _verdict(record)]) + "\n"
+
+
+def _assessed_line(record: RunRecord) -> str:
+    assessed = record.summary()["assessed_by_layer"]
+    if not assessed:
+        return "Controls assessed per layer: none"
+    return "Controls assessed per layer: " + ", ".join(f"{layer} {n}" for layer, n in assessed.items())
+
+
+def _waiver_lines(record: RunRecord) -> list[str]:
+    """Active waivers with their age; expired and invalid ones loudly, since what they covered now fails."""
+    if not record.waivers:
+        return []
+    lines = []
+    for waiver in record.waivers:
+        if waiver.state == "active":
+            covered = f"covered {len(waiver.applied_to)}" if waiver.applied_to else "covered nothing this run"
+            lines.append(f"waiver {waiver.id}: active, {waiver.age_days} days old, expires {waiver.expires}, {covered}")
+        else:
+            lines.append(f"waiver {waiver.id}: {waiver.state.upper()}, not applied: {waiver.problem}")
+    return [*lines, ""]
 
 
 def _header(record: RunRecord) -> str:
@@ -61,10 +83,15 @@ def _control_table(record: RunRecord) -> str:
     rows = []
     for control in record.controls:
         note = ""
-        if control.status == "not_assessed":
-            note = _first_line(control.reasons[0]) if control.reasons else "no test ran for this control"
+        if control.status == "not_assessed":  # why: the catalogue's reason it cannot be, else the first skip's
+            note = _first_line(control.not_assessed_reason)
         elif control.status == "failed":
-            note = f"{control.failed} of {len(control.tests)} tests failed"
+            failed_findings = control.findings.get("failed", 0)
+            note = f"{control.failed} of {len(control.tests)} tests failed" if control.failed else ""
+            if failed_findings:
+                note += ("; " if note else "") + f"{failed_findings} Checkov finding(s) failed"
+        elif control.status == "waived":
+            note = f"accepted deviation: {', '.join(control.waivers)}"
         elif control.skipped:  # passed where assessed; say where it was not, and why
             reason = _first_line(control.reasons[0]) if control.reasons else "skipped"
             note = f"{control.skipped} of {len(control.tests)} not assessed: {reason}"
@@ -78,7 +105,7 @@ def _verdict(record: RunRecord) -> str:
     controls = counts["controls"]
     total = sum(controls.values())
     control_part = (
-        f"controls: {controls['failed']} failed, {controls['passed']} passed, "
+        f"controls: {controls['failed']} failed, {controls['waived']} waived, {controls['passed']} passed, "
         f"{controls['not_assessed']} not assessed of {total}"
     )
     broken = counts["outcomes"]["failed"] + counts["outcomes"]["error"]

@@ -15,8 +15,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from stratatest.compliance.evidence import record_evidence, sha256_text
 from stratatest.errors import TerraformFailed
-from stratatest.report.redact import redact
+from stratatest.paths import display_path
+from stratatest.report.redact import redact, register_plan_secrets
 from stratatest.shared import once_per_run
 from stratatest.targets.base import Target
 from stratatest.terraform import workdir as wd
@@ -204,7 +206,16 @@ class Harness:
         if key in self._plans:
             return self._plans[key]
         cached = self.shared_dir / "plans" / f"{key}.json"
-        plan = Plan.from_json(once_per_run(cached, lambda: self._plan_text(module, variables)))
+        text = once_per_run(cached, lambda: self._plan_text(module, variables))
+        plan = Plan.from_json(text)
+        register_plan_secrets(plan.raw, variables or {})
+        record_evidence(
+            self.shared_dir,
+            "plan",
+            display_path(module),
+            text,
+            {"variables_sha256": sha256_text(json.dumps(variables or {}, sort_keys=True, default=str))},
+        )
         self._plans[key] = plan
         return plan
 

@@ -23,6 +23,7 @@ from types import FrameType
 from typing import Any
 
 from stratatest.errors import StratatestError
+from stratatest.report.redact import register_output_secrets
 from stratatest.terraform.harness import Harness, Workspace
 from stratatest.terraform.plan import Plan
 from stratatest.terraform.runner import Interrupted
@@ -112,6 +113,7 @@ class Stack:
 
     def outputs(self) -> dict[str, Any]:
         raw = json.loads(self.workspace.tf.execute_command("output", "-json", "-no-color").out or "{}")
+        register_output_secrets(raw)
         return {name: item.get("value") for name, item in raw.items()}
 
     def state_addresses(self) -> list[str]:

@@ -5,9 +5,10 @@
   AppProjects and ApplicationSets, for which Checkov has no check: the project's own controls cover them.)
 - helm: Checkov's own helm framework on each chart with the prod values (it renders with the helm the suite
   provisioned; without one it would silently scan nothing, so a scan with no resource is an error). It renders
-  without a namespace, so every object lands in `default` there: CKV_K8S_21 is read from the kubernetes scan
-  of the real renders only.
-A failed check fails; a waiver (annotation `checkov.io/skip1: CKV_K8S_nn=<reason>`) must give a reason.
+  without a namespace, so every object lands in `default` there: waiver W-001 (controls/waivers.yaml) covers
+  CKV_K8S_21 on that render only, and the kubernetes scan of the real renders judges it.
+A failed check fails unless an active waiver covers it, exactly as in the results record; an inline
+suppression (annotation `checkov.io/skip1: CKV_K8S_nn=<reason>`) must give a reason.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 import pytest
 
 from stratatest.charts import Chart, Manifests
+from stratatest.compliance.findings import unwaived
 from stratatest.shared import once_per_run
 from stratatest.static.checkov import CheckResult, Outcome, Scan, control_params, scan
 
@@ -25,8 +27,6 @@ from .deployments import DEPLOYMENTS, ENVS, ROOT
 
 pytestmark = pytest.mark.static
 
-#: Results of Checkov's helm framework that describe its own render, not the deployment.
-HELM_RENDER_ARTEFACTS = {"CKV_K8S_21"}
 WAIVE = "fix it, or waive it on the object: annotation checkov.io/skip1: <ID>=<reason>"
 KUBERNETES_CHECKS = ("CKV_K8S_", "CKV2_K8S_")
 
@@ -81,23 +81,21 @@ def test_checkov_helm_framework_scanned_the_chart(helm_scans: dict[str, Scan], r
     assert helm_scans[release].resource_counts.get("helm"), f"Checkov's helm framework scanned nothing in {release}"
 
 
-def _all_results(k8s_scan: Scan, helm_scans: dict[str, Scan]) -> list[CheckResult]:
-    helm = (r for s in helm_scans.values() for r in s.results if r.check_id not in HELM_RENDER_ARTEFACTS)
-    return [*k8s_scan.results, *helm]
+@pytest.fixture(scope="session")
+def all_results(k8s_scan: Scan, helm_scans: dict[str, Scan], pytestconfig: pytest.Config) -> list[CheckResult]:
+    """Every result of both frameworks, less the failures an active waiver covers."""
+    results = [*k8s_scan.results, *(r for s in helm_scans.values() for r in s.results)]
+    return unwaived(results, pytestconfig.stratatest_catalogue, pytestconfig.stratatest_waivers)  # type: ignore[attr-defined]
 
 
-def test_no_failed_check(k8s_scan: Scan, helm_scans: dict[str, Scan]) -> None:
-    failed = [r for r in _all_results(k8s_scan, helm_scans) if r.result is Outcome.FAILED]
+def test_no_failed_check(all_results: list[CheckResult]) -> None:
+    failed = [r for r in all_results if r.result is Outcome.FAILED]
     if failed:
         pytest.fail(f"{len(failed)} failed Checkov check(s) — {WAIVE}:\n{_lines(failed)}", pytrace=False)
 
 
-def test_every_waiver_gives_a_written_reason(k8s_scan: Scan, helm_scans: dict[str, Scan]) -> None:
-    bare = [
-        r
-        for r in _all_results(k8s_scan, helm_scans)
-        if r.result is Outcome.SKIPPED and len((r.suppress_comment or "").split()) < 3
-    ]
+def test_every_waiver_gives_a_written_reason(all_results: list[CheckResult]) -> None:
+    bare = [r for r in all_results if r.result is Outcome.SKIPPED and len((r.suppress_comment or "").split()) < 3]
     assert not bare, "Checkov waivers without a written reason (3+ words):\n" + _lines(bare)
 
 
@@ -107,10 +105,10 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
         metafunc.parametrize("k8s_checks", control_params(metafunc, KUBERNETES_CHECKS))
 
 
-def test_control(k8s_checks: tuple[str, ...], k8s_scan: Scan, helm_scans: dict[str, Scan]) -> None:
-    """Some check of the control ran on the rendered manifests and none failed."""
+def test_control(k8s_checks: tuple[str, ...], all_results: list[CheckResult]) -> None:
+    """Some check of the control ran on the rendered manifests and none failed (unless waived)."""
     wanted = set(k8s_checks)
-    results = [r for r in _all_results(k8s_scan, helm_scans) if r.check_id in wanted]
+    results = [r for r in all_results if r.check_id in wanted]
     if not results:
         pytest.skip(f"no rendered object is subject to {', '.join(k8s_checks)}")
     failed = [r for r in results if r.result is Outcome.FAILED]

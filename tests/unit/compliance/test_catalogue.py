@@ -1,15 +1,18 @@
-"""The catalogue loader: the repo's file is valid; every bad input is one line naming file and control."""
+"""The catalogue loader: the repo's file is valid; every bad input is one line naming file, control and mapping."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
+import yaml
 
 from stratatest.compliance.catalogue import (
     CATALOGUE_ENV,
+    FRAMEWORKS,
     Catalogue,
     Control,
+    Framework,
     Mapping,
     default_catalogue_path,
     load_catalogue,
@@ -29,6 +32,15 @@ GOOD_CONTROL = """\
         version: "1.0.0"
         ids: ["S3.17"]
 """
+
+
+def mapped(*mappings: tuple[str, str, list[str]]) -> str:
+    """GOOD_CONTROL with its mappings replaced by these (framework, version, ids)."""
+    text = GOOD_CONTROL.split("    mappings:")[0] + "    mappings:\n"
+    for framework, version, ids in mappings:
+        quoted = ", ".join(f'"{i}"' for i in ids)
+        text += f'      - framework: {framework}\n        version: "{version}"\n        ids: [{quoted}]\n'
+    return text
 
 
 def write(tmp_path: Path, controls: str, header: str = "version: 1\ncontrols:\n") -> Path:
@@ -121,6 +133,38 @@ def test_repo_catalogue_custom_controls_explain_themselves_and_mappings_carry_ve
             assert control.notes, control.id
         for mapping in control.mappings:
             assert mapping.version and mapping.ids, control.id
+
+
+def test_repo_catalogue_ids_are_unique_in_the_file() -> None:
+    """Read without the loader, so a duplicate is caught even if the loader stopped rejecting one."""
+    ids = [entry["id"] for entry in yaml.safe_load(REPO_CATALOGUE.read_text(encoding="utf-8"))["controls"]]
+    assert len(ids) == len(set(ids)), sorted({i for i in ids if ids.count(i) > 1})
+
+
+def test_repo_catalogue_maps_every_control_to_soc2_or_nist_or_says_why_not() -> None:
+    """An auditor reads SOC 2 or NIST first; a control with neither must say why in its notes."""
+    unexplained = [
+        c.id
+        for c in load_catalogue(REPO_CATALOGUE)
+        if not {m.framework for m in c.mappings} & {"SOC 2", "NIST SP 800-53"}
+        and not (c.notes and "SOC 2" in c.notes and "NIST" in c.notes)
+    ]
+    assert not unexplained
+
+
+def test_repo_catalogue_records_the_checked_audit_mappings() -> None:
+    """Spot checks against the sources named in the file header (Security Hub KMS.4, Prowler, Kubescape)."""
+    catalogue = load_catalogue(REPO_CATALOGUE)
+
+    def ids(control_id: str, framework: str) -> tuple[str, ...]:
+        return next((m.ids for m in catalogue.get(control_id).mappings if m.framework == framework), ())
+
+    assert ids("STRATA-KMS-001", "NIST SP 800-53") == ("SC-12", "SC-12(2)", "SC-28(3)")
+    assert ids("STRATA-KMS-001", "HIPAA") == ("164.312(a)(2)(iv)",)
+    assert "164.312(b)" in ids("STRATA-LOGS-001", "HIPAA")
+    assert {"CC7.2", "CC7.3"} <= set(ids("STRATA-LOGS-001", "SOC 2"))
+    assert ids("STRATA-K8S-007", "SOC 2") == ("CC6.1", "CC6.6", "CC7.2")
+    assert ids("STRATA-K8S-001", "SOC 2") == ids("STRATA-K8S-001", "NIST SP 800-53") == ()
 
 
 def test_repo_catalogue_keeps_cis_renumbering_apart() -> None:
@@ -240,6 +284,119 @@ def test_top_level_shape(in_tmp: Path, text: str, expected: str) -> None:
 
 def test_missing_file(in_tmp: Path) -> None:
     assert "cannot read controls catalogue" in error_of(in_tmp / "nope.yaml")
+
+
+# -- frameworks -------------------------------------------------------------------------------------------
+
+
+def test_frameworks_are_listed_once_audit_frameworks_first() -> None:
+    keys = [(f.name, f.version) for f in FRAMEWORKS]
+    assert len(keys) == len(set(keys))
+    assert [f.name for f in FRAMEWORKS[:3]] == ["NIST SP 800-53", "SOC 2", "HIPAA"]
+    assert all(f.title and f.id_pattern.fullmatch(f.example) for f in FRAMEWORKS)
+
+
+@pytest.mark.parametrize("framework", FRAMEWORKS, ids=lambda f: f"{f.name} {f.version}")
+def test_each_framework_loads_with_its_example_id(in_tmp: Path, framework: Framework) -> None:
+    name, version, example = framework.name, framework.version, framework.example
+    control = load_catalogue(write(in_tmp, mapped((name, version, [example])))).get("STRATA-S3-001")
+    assert control.mappings == (Mapping(name, version, (example,)),)
+
+
+@pytest.mark.parametrize(
+    ("framework", "version", "bad_id"),
+    [
+        ("NIST SP 800-53", "Rev. 5", "AC-2(3)(a)"),  # a statement part: record the enhancement AC-2(3)
+        ("NIST SP 800-53", "Rev. 5", "XY-1"),  # no such control family
+        ("NIST SP 800-53", "Rev. 5", "ac-2"),
+        ("SOC 2", "2017 TSC", "CC7"),
+        ("SOC 2", "2017 TSC", "cc_7_2"),  # Prowler's requirement key, not the criterion
+        ("HIPAA", "45 CFR 164 Subpart C", "164_312_b"),
+        ("HIPAA", "45 CFR 164 Subpart C", "164.312(a)(2)(IV)"),
+        ("HIPAA", "45 CFR 164 Subpart C", "164.512(b)"),  # the Privacy Rule, not Subpart C
+        ("CIS AWS Foundations", "5.0.0", "2"),
+        ("CIS Kubernetes", "1.12", "5.2.a"),
+        ("AWS FSBP", "1.0.0", "S3-17"),
+        ("Checkov", "3.3", "CKV_AWS19"),
+    ],
+)
+def test_malformed_framework_id(in_tmp: Path, framework: str, version: str, bad_id: str) -> None:
+    message = error_of(write(in_tmp, mapped(("AWS FSBP", "1.0.0", ["S3.17"]), (framework, version, [bad_id]))))
+    example = next(f.example for f in FRAMEWORKS if (f.name, f.version) == (framework, version))
+    prefix = "controls/catalogue.yaml: control STRATA-S3-001: mapping #2:"
+    assert message.startswith(f"{prefix} {framework} id {bad_id!r} is malformed (expected ^")
+    assert message.endswith(f"e.g. {example})")
+
+
+@pytest.mark.parametrize(
+    ("framework", "expected"),
+    [
+        ("SOC2", "unknown framework 'SOC2' — did you mean 'SOC 2'?"),
+        ("PCI DSS", "unknown framework 'PCI DSS' — known frameworks: NIST SP 800-53, SOC 2, HIPAA, CIS AWS"),
+    ],
+)
+def test_unknown_framework(in_tmp: Path, framework: str, expected: str) -> None:
+    message = error_of(write(in_tmp, mapped((framework, "1.0.0", ["CC7.2"]))))
+    assert message.startswith(f"controls/catalogue.yaml: control STRATA-S3-001: mapping #1: {expected}")
+
+
+@pytest.mark.parametrize(
+    ("framework", "version", "known"),
+    [
+        ("CIS AWS Foundations", "4.0.0", '"5.0.0", "6.0.0"'),
+        ("NIST SP 800-53", "Rev. 4", '"Rev. 5"'),
+        ("Checkov", "3.4", '"3.3"'),
+    ],
+)
+def test_wrong_version_of_a_known_framework(in_tmp: Path, framework: str, version: str, known: str) -> None:
+    message = error_of(write(in_tmp, mapped((framework, version, ["1.1"]))))
+    assert message.startswith(
+        f"controls/catalogue.yaml: control STRATA-S3-001: mapping #1: {framework} version {version!r} is not one "
+        f"the catalogue knows (known: {known}) — ids differ between versions"
+    )
+    assert "stratatest.compliance.catalogue.FRAMEWORKS" in message
+
+
+def test_an_id_listed_twice_in_a_mapping(in_tmp: Path) -> None:
+    message = error_of(write(in_tmp, mapped(("SOC 2", "2017 TSC", ["CC7.2", "CC6.1", "CC7.2"]))))
+    assert message == "controls/catalogue.yaml: control STRATA-S3-001: mapping #1: SOC 2 id 'CC7.2' is listed twice"
+
+
+def test_a_framework_version_mapped_twice_in_a_control(in_tmp: Path) -> None:
+    path = write(
+        in_tmp,
+        mapped(
+            ("SOC 2", "2017 TSC", ["CC7.2"]),
+            ("HIPAA", "45 CFR 164 Subpart C", ["164.312(b)"]),
+            ("SOC 2", "2017 TSC", ["CC6.1"]),
+        ),
+    )
+    assert error_of(path) == (
+        "controls/catalogue.yaml: control STRATA-S3-001: SOC 2 2017 TSC is mapped twice; merge the ids"
+    )
+
+
+def test_the_same_framework_in_two_versions_is_two_mappings(in_tmp: Path) -> None:
+    path = write(
+        in_tmp, mapped(("CIS AWS Foundations", "5.0.0", ["2.1.1"]), ("CIS AWS Foundations", "6.0.0", ["3.1.1"]))
+    )
+    assert len(load_catalogue(path).get("STRATA-S3-001").mappings) == 2
+
+
+# -- not_assessable ---------------------------------------------------------------------------------------
+
+
+def test_not_assessable_is_loaded_and_defaults_to_none(in_tmp: Path) -> None:
+    reason = "needs a real EKS cluster; no test layer here runs one"
+    catalogue = load_catalogue(write(in_tmp, GOOD_CONTROL + f"    not_assessable: {reason}\n"))
+    assert catalogue.get("STRATA-S3-001").not_assessable == reason
+    assert load_catalogue(write(in_tmp, GOOD_CONTROL)).get("STRATA-S3-001").not_assessable is None
+
+
+@pytest.mark.parametrize("value", ["", '""', "[cluster]", "true"])
+def test_not_assessable_must_be_a_reason(in_tmp: Path, value: str) -> None:
+    message = error_of(write(in_tmp, GOOD_CONTROL + f"    not_assessable: {value}\n"))
+    assert message.startswith("controls/catalogue.yaml: control STRATA-S3-001: 'not_assessable' must be a non-empty")
 
 
 # -- lookups ----------------------------------------------------------------------------------------------

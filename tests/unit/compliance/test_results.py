@@ -1,4 +1,5 @@
-"""The results record: control roll-up rules, the summary block, JSON round-trip and the git commit probe."""
+"""The results record: control roll-up rules (tests, findings, waivers), the summary block, JSON round-trip and
+the git commit probe."""
 
 from __future__ import annotations
 
@@ -9,13 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from stratatest.compliance.catalogue import Catalogue, Control
+from stratatest.compliance.catalogue import Catalogue, Control, Mapping
 from stratatest.compliance.results import (
     MESSAGE_LIMIT,
     SCHEMA_VERSION,
     ControlStatus,
+    Evidence,
+    Finding,
     RunRecord,
     TestResult,
+    WaiverStatus,
     git_commit,
     rollup,
     truncate,
@@ -24,9 +28,16 @@ from stratatest.errors import ConfigError
 
 CATALOGUE = Catalogue(
     [
-        Control("C-1", "first", "high", "r", "m", notes="n"),
+        Control(
+            "C-1",
+            "first",
+            "high",
+            "why it matters",
+            "how to fix it",
+            (Mapping("NIST SP 800-53", "Rev. 5", ("SC-28",)), Mapping("Checkov", "3.3", ("CKV_AWS_19",))),
+        ),
         Control("C-2", "second", "low", "r", "m", notes="n"),
-        Control("C-3", "third", "critical", "r", "m", notes="n"),
+        Control("C-3", "third", "critical", "r", "m", notes="n", not_assessable="needs a Kubernetes cluster"),
     ]
 )
 
@@ -35,8 +46,26 @@ def result(nodeid: str, outcome: str, *controls: str, layer: str | None = "plan"
     return TestResult(nodeid, nodeid.rsplit("::", 1)[-1], layer, outcome, list(controls), **kw)  # type: ignore[arg-type]
 
 
-def statuses(*results: TestResult) -> dict[str, ControlStatus]:
-    return {s.id: s for s in rollup(results, CATALOGUE)}
+def finding(
+    result: str, *controls: str, layer: str = "static", resource: str = "aws_s3_bucket.logs", **kw: object
+) -> Finding:
+    return Finding(
+        "checkov",
+        "terraform_plan" if layer == "plan" else "terraform",
+        "CKV_AWS_19",
+        "Ensure the S3 bucket has server-side-encryption enabled",
+        result,
+        resource,
+        "terraform/modules/logs/main.tf",
+        [3, 9],
+        layer,
+        list(controls),
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+def statuses(*results: TestResult, findings: tuple[Finding, ...] = ()) -> dict[str, ControlStatus]:
+    return {s.id: s for s in rollup(results, CATALOGUE, findings)}
 
 
 # -- roll-up ----------------------------------------------------------------------------------------------
@@ -95,21 +124,97 @@ def test_unknown_control_is_kept_visible_not_dropped() -> None:
     assert list(got)[-1] == "C-9"
 
 
+def test_a_status_carries_what_the_control_meant() -> None:
+    got = statuses()
+    assert (got["C-1"].rationale, got["C-1"].remediation) == ("why it matters", "how to fix it")
+    assert got["C-1"].mappings == [
+        {"framework": "NIST SP 800-53", "version": "Rev. 5", "ids": ["SC-28"]},
+        {"framework": "Checkov", "version": "3.3", "ids": ["CKV_AWS_19"]},
+    ]
+    assert got["C-3"].not_assessable == "needs a Kubernetes cluster"
+    assert got["C-1"].not_assessable is None
+
+
+# -- waivers ----------------------------------------------------------------------------------------------
+
+
+def test_a_waived_failure_makes_the_control_waived_never_passed() -> None:
+    got = statuses(
+        result("t::a", "passed", "C-1"),
+        result("t::b", "waived", "C-1", waiver="W-001"),
+        result("t::c", "waived", "C-1", waiver="W-001"),
+    )
+    assert got["C-1"].status == "waived"
+    assert (got["C-1"].passed, got["C-1"].failed, got["C-1"].waived) == (1, 0, 2)
+    assert got["C-1"].waivers == ["W-001"]
+    assert got["C-1"].reasons == [], "a waiver is not a skip reason"
+
+
+def test_an_unwaived_failure_beside_a_waived_one_still_fails_the_control() -> None:
+    got = statuses(result("t::a", "waived", "C-1", waiver="W-001"), result("t::b", "failed", "C-1"))
+    assert got["C-1"].status == "failed"
+    assert got["C-1"].waivers == ["W-001"]
+
+
+# -- findings ---------------------------------------------------------------------------------------------
+
+
+def test_a_failed_finding_fails_the_control_even_when_its_tests_pass() -> None:
+    got = statuses(result("t::a", "passed", "C-1", layer="emulator"), findings=(finding("failed", "C-1"),))
+    assert got["C-1"].status == "failed"
+    assert got["C-1"].findings == {"failed": 1}
+    assert got["C-1"].layers == ["static", "emulator"], "layers in cost order, whatever order they came in"
+
+
+def test_a_passed_finding_alone_passes_the_control() -> None:
+    got = statuses(findings=(finding("passed", "C-1"), finding("passed", "C-1", resource="aws_s3_bucket.data")))
+    assert got["C-1"].status == "passed"
+    assert got["C-1"].findings == {"passed": 2}
+    assert (got["C-1"].tests, got["C-1"].layers) == ([], ["static"])
+
+
+def test_a_waived_finding_makes_the_control_waived_and_names_the_waiver() -> None:
+    got = statuses(
+        result("t::a", "passed", "C-1"),
+        findings=(finding("passed", "C-1"), finding("waived", "C-1", layer="plan", waiver="W-002")),
+    )
+    assert got["C-1"].status == "waived"
+    assert got["C-1"].waivers == ["W-002"]
+    assert got["C-1"].findings == {"passed": 1, "waived": 1}
+
+
+def test_an_inline_skipped_finding_assesses_nothing() -> None:
+    got = statuses(findings=(finding("skipped", "C-2", reason="the log bucket cannot log to itself"),))
+    assert got["C-2"].status == "not_assessed"
+    assert (got["C-2"].findings, got["C-2"].layers) == ({"skipped": 1}, [])
+
+
+def test_a_finding_mapped_to_no_control_changes_no_status() -> None:
+    assert {s.status for s in statuses(findings=(finding("failed"),)).values()} == {"not_assessed"}
+
+
+def test_a_skipped_test_does_not_count_its_layer_as_assessed() -> None:
+    got = statuses(result("t::a", "skipped", "C-2", layer="cluster"), result("t::b", "failed", "C-2", layer="plan"))
+    assert got["C-2"].layers == ["plan"]
+
+
 # -- record, summary, JSON --------------------------------------------------------------------------------
 
 
-def make_record(*results: TestResult) -> RunRecord:
+def make_record(*results: TestResult, findings: tuple[Finding, ...] = (), **kw: object) -> RunRecord:
     return RunRecord(
         run_id="st1234",
         started="2025-01-01T00:00:00.000+00:00",
         finished="2025-01-01T00:01:00.000+00:00",
         results=list(results),
-        controls=rollup(results, CATALOGUE),
+        controls=rollup(results, CATALOGUE, findings),
+        findings=list(findings),
         commit="a" * 40,
         dirty=True,
         target={"name": "moto", "region": "us-east-1"},
         tool_versions={"terraform": "1.9.8", "pytest": "9.0"},
         command_line="pytest -n 2",
+        **kw,  # type: ignore[arg-type]
     )
 
 
@@ -129,11 +234,32 @@ def test_summary_counts_outcomes_layers_and_control_statuses() -> None:
         "skipped": 1,
         "xfailed": 0,
         "xpassed": 0,
+        "waived": 0,
     }
     assert list(summary["layers"]) == ["static", "plan", "none"]
     assert summary["layers"]["plan"]["failed"] == 1 and summary["layers"]["plan"]["skipped"] == 1
-    assert summary["controls"] == {"passed": 1, "failed": 1, "not_assessed": 1}
+    assert summary["controls"] == {"failed": 1, "waived": 0, "not_assessed": 1, "passed": 1}
     assert summary["verdict"] == "failed"
+    assert summary["findings"] == {"passed": 0, "failed": 0, "skipped": 0, "waived": 0}
+    assert summary["waivers"] == {"active": 0, "expired": 0, "invalid": 0}
+
+
+def test_summary_counts_controls_assessed_per_layer_findings_and_waivers() -> None:
+    record = make_record(
+        result("t::a", "passed", "C-1", layer="emulator"),
+        result("t::b", "waived", "C-2", layer="plan", waiver="W-001"),
+        result("t::c", "skipped", "C-3", layer="cluster"),
+        findings=(finding("passed", "C-1"), finding("failed", "C-2", layer="plan"), finding("skipped")),
+        waivers=[WaiverStatus("W-001", "active"), WaiverStatus("W-002", "expired"), WaiverStatus("#3", "invalid")],
+    )
+    summary = record.summary()
+    # C-1 by static and emulator, C-2 by plan (twice, counted once); the skipped cluster test assessed nothing.
+    assert summary["assessed_by_layer"] == {"static": 1, "plan": 1, "emulator": 1}
+    assert list(summary["assessed_by_layer"]) == ["static", "plan", "emulator"]
+    assert summary["findings"] == {"passed": 1, "failed": 1, "skipped": 1, "waived": 0}
+    assert summary["waivers"] == {"active": 1, "expired": 1, "invalid": 1}
+    assert summary["controls"] == {"failed": 1, "waived": 0, "not_assessed": 1, "passed": 1}
+    assert summary["outcomes"]["waived"] == 1 and summary["layers"]["plan"]["waived"] == 1
 
 
 @pytest.mark.parametrize(
@@ -144,10 +270,16 @@ def test_summary_counts_outcomes_layers_and_control_statuses() -> None:
         ([result("t::a", "skipped", "C-1")], "passed"),
         ([result("t::a", "error")], "failed"),
         ([result("t::a", "xfailed", "C-1")], "failed"),  # a known failure of a control is still a failure
+        ([result("t::a", "waived", "C-1", waiver="W-001")], "passed"),  # an accepted deviation: the run passes
     ],
 )
 def test_verdict(results: list[TestResult], verdict: str) -> None:
     assert make_record(*results).verdict == verdict
+
+
+def test_a_failed_finding_fails_the_verdict_when_every_test_passed() -> None:
+    record = make_record(result("t::a", "passed", "C-2"), findings=(finding("failed", "C-1"),))
+    assert record.verdict == "failed"
 
 
 def test_json_round_trip(tmp_path: Path) -> None:
@@ -155,15 +287,55 @@ def test_json_round_trip(tmp_path: Path) -> None:
         result("t::a", "passed", "C-1", duration=0.25, started="2025-01-01T00:00:01.000+00:00"),
         result("t::b", "failed", "C-2", message="assert 1 == 2"),
         result("t::c", "skipped", "C-3", skip_reason="why"),
+        result("t::d", "waived", "C-2", message="assert 3 == 4", waiver="W-001", skip_reason="waived by W-001"),
+        findings=(
+            finding("passed", "C-1", layer="plan"),
+            finding("waived", "C-1", waiver="W-002", reason="accepted", resource="aws_s3_bucket.b[0]"),
+        ),
+        evidence=[
+            Evidence("plan", "terraform/envs/dev", "a" * 64, {"variables_sha256": "b" * 64}),
+            Evidence("checkov-scan", "terraform", "c" * 64, {"frameworks": ["terraform"], "resources": {"x": 3}}),
+        ],
+        waivers=[
+            WaiverStatus(
+                "W-001",
+                "active",
+                control="C-2",
+                resource="t::*",
+                created="2024-12-01",
+                expires="2025-02-01",
+                age_days=31,
+                applied_to=["t::d"],
+            ),
+            WaiverStatus("W-003", "invalid", problem="missing field 'approver'"),
+        ],
+        catalogue={"path": "controls/catalogue.yaml", "sha256": "d" * 64},
     )
     path = record.write(tmp_path / "out" / "results.json")
-    assert RunRecord.read(path) == record
+    back = RunRecord.read(path)
+    assert back == record
+    assert back.findings[1].lines == [3, 9] and back.controls[0].mappings[0]["ids"] == ["SC-28"]
     data = json.loads(path.read_text(encoding="utf-8"))
-    assert data["schema_version"] == SCHEMA_VERSION
+    assert data["schema_version"] == SCHEMA_VERSION == 2
     assert list(data)[:3] == ["schema_version", "run_id", "commit"]
-    assert data["summary"]["controls"] == {"passed": 1, "failed": 1, "not_assessed": 1}
+    assert data["summary"]["controls"] == {"failed": 1, "waived": 1, "not_assessed": 1, "passed": 0}
     assert data["results"][1]["message"] == "assert 1 == 2"
+    assert data["results"][3]["waiver"] == "W-001"
+    assert data["waivers"][0]["applied_to"] == ["t::d"]
+    assert data["evidence"][1]["detail"]["resources"] == {"x": 3}
     assert not list(path.parent.glob(".*.tmp")), "atomic write leaves no temp file"
+
+
+def test_a_schema_1_record_is_refused_with_what_to_do(tmp_path: Path) -> None:
+    """A record from before waivers and findings: reading it as this schema would report controls wrongly."""
+    path = tmp_path / "old.json"
+    old = {"schema_version": 1, "run_id": "st1", "started": "s", "finished": "f", "results": [], "controls": []}
+    path.write_text(json.dumps(old), encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        RunRecord.read(path)
+    message = str(info.value)
+    assert message.startswith(f"{path}: schema_version 1 is not supported (this version reads {SCHEMA_VERSION})")
+    assert "run the suite again" in message
 
 
 def test_read_rejects_other_schema_versions_and_bad_json(tmp_path: Path) -> None:
@@ -176,6 +348,14 @@ def test_read_rejects_other_schema_versions_and_bad_json(tmp_path: Path) -> None
         RunRecord.read(path)
     path.write_text(json.dumps({"schema_version": SCHEMA_VERSION, "run_id": "x"}), encoding="utf-8")
     with pytest.raises(ConfigError, match="malformed results record"):
+        RunRecord.read(path)
+    minimal = {"schema_version": SCHEMA_VERSION, "run_id": "x", "started": "s", "finished": "f"}
+    for key, bad in [("findings", [{"source": "checkov"}]), ("waivers", [{"id": "W-001", "colour": "red"}])]:
+        path.write_text(json.dumps({**minimal, key: bad}), encoding="utf-8")
+        with pytest.raises(ConfigError, match="malformed results record"):
+            RunRecord.read(path)
+    path.write_text("[]", encoding="utf-8")
+    with pytest.raises(ConfigError, match="not a stratatest results record"):
         RunRecord.read(path)
     with pytest.raises(ConfigError, match="cannot read"):
         RunRecord.read(tmp_path / "missing.json")

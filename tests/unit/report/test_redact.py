@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from stratatest.report.redact import MASK, redact
+from stratatest.report import redact as redact_module
+from stratatest.report.redact import MASK, redact, register_output_secrets, register_plan_secrets, register_secret
 
 # AWS's documented example credentials: not real secrets.
 KEY_ID = "AKIAIOSFODNN7EXAMPLE"
@@ -80,3 +81,84 @@ def test_redaction_is_idempotent() -> None:
     once = redact(text)
     assert redact(once) == once
     assert SECRET not in once and KEY_ID not in once
+
+
+# -- values known to be secret ----------------------------------------------------------------------------
+
+PLAN = {
+    "variables": {
+        "master_credentials": {"value": {"user": "admin", "secret": "Sup3r-S3cret-Value"}},
+        "db_password": {"value": "hunter2-from-plan"},
+        "bucket_name": {"value": "state-bucket-dev"},
+        "pin": {"value": "12345"},
+    },
+    "configuration": {
+        "root_module": {
+            "variables": {
+                "master_credentials": {"sensitive": True},
+                "db_password": {},  # not declared sensitive: its name says it is
+                "bucket_name": {"default": "state-bucket-dev"},
+                "pin": {"sensitive": True},
+            }
+        }
+    },
+    "planned_values": {
+        "outputs": {
+            "connection_string": {"sensitive": True, "value": "postgres://app:pa55word-xyz@db:5432/app"},
+            "admin_token": {"sensitive": False, "value": "tok-0123456789"},
+            "bucket_arn": {"sensitive": False, "value": "arn:aws:s3:::state-bucket-dev"},
+        }
+    },
+}
+
+
+@pytest.fixture
+def known_secrets(monkeypatch: pytest.MonkeyPatch) -> set[str]:
+    """A fresh registry for the test: registrations are process-wide and must not leak into other tests."""
+    fresh: set[str] = set()
+    monkeypatch.setattr(redact_module, "_KNOWN_SECRETS", fresh)
+    return fresh
+
+
+def test_plan_secrets_are_masked_wherever_they_appear(known_secrets: set[str]) -> None:
+    register_plan_secrets(PLAN, {"db_password": "hunter2-from-test", "region": "eu-west-1"})
+    text = (
+        "assert out == 'hunter2-from-test' (plan had hunter2-from-plan)\n"
+        "creds: admin/Sup3r-S3cret-Value\n"
+        "dsn=postgres://app:pa55word-xyz@db:5432/app token tok-0123456789\n"
+        "bucket state-bucket-dev in eu-west-1, pin 12345"
+    )
+    assert redact(text) == (
+        f"assert out == '{MASK}' (plan had {MASK})\n"
+        f"creds: admin/{MASK}\n"
+        f"dsn={MASK} token {MASK}\n"
+        "bucket state-bucket-dev in eu-west-1, pin 12345"
+    )
+    assert "state-bucket-dev" not in known_secrets and "eu-west-1" not in known_secrets
+
+
+def test_short_values_are_not_registered(known_secrets: set[str]) -> None:
+    register_secret(["12345", "admin", "true", "123456", MASK])
+    assert known_secrets == {"123456"}
+    assert redact("admin true 12345 123456") == f"admin true 12345 {MASK}"
+
+
+def test_only_strings_are_registered(known_secrets: set[str]) -> None:
+    register_secret({"port": 5432123, "enabled": True, "nested": [{"key": "nested-secret"}], "none": None})
+    assert known_secrets == {"nested-secret"}
+
+
+def test_output_secrets_from_terraform_output_json(known_secrets: set[str]) -> None:
+    register_output_secrets(
+        {
+            "master_password": {"sensitive": False, "type": "string", "value": "by-its-name-1"},
+            "kms_key_arn": {"sensitive": False, "type": "string", "value": "arn:aws:kms:eu-west-1:1:key/abc"},
+            "endpoints": {"sensitive": True, "type": ["list", "string"], "value": ["db-a.internal", "db-b.internal"]},
+        }
+    )
+    assert known_secrets == {"by-its-name-1", "db-a.internal", "db-b.internal"}
+
+
+def test_a_secret_inside_another_is_masked_whole(known_secrets: set[str]) -> None:
+    register_secret(["hunter2-prod", "hunter2-prod-replica"])
+    assert redact("a hunter2-prod-replica b hunter2-prod") == f"a {MASK} b {MASK}"

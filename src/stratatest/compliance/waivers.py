@@ -1,0 +1,244 @@
+"""Waivers: accepted deviations, each with an owner, a ticket, an approver and an end date.
+
+A waiver covers failures of one control (test results) or one scanner check (findings) on the resources its
+selector matches. It fails closed: an expired waiver, or one with a missing or malformed field, covers nothing,
+and the run lists it so its owner sees why the failure came back. Unlike a scanner's mute list or an inline skip,
+every waiver ends: one may last at most MAX_DAYS, and its age is in every report.
+
+A selector is a glob in which only `*` and `?` are wildcards: brackets are literal, because they are part of the
+names waivers select (`test_tls[prod]`, `aws_s3_bucket.this[0]`), where fnmatch's character classes would make a
+waiver miss the one item it names and cover others.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from stratatest.compliance.catalogue import Catalogue, StrictLoader, yaml_location
+from stratatest.compliance.results import WaiverStatus
+from stratatest.errors import ConfigError
+from stratatest.paths import file_from_env
+
+WAIVERS_ENV = "STRATATEST_WAIVERS"
+WAIVERS_FILENAME = "waivers.yaml"
+FORMAT_VERSION = 1
+MAX_DAYS = 365
+CHECK_PATTERN = re.compile(r"^CKV2?_[A-Z0-9]+_\d+$")
+ID_PATTERN = re.compile(r"^W-\d{3,}$")
+_TEXT_FIELDS = ("reason", "owner", "ticket", "approver", "resource")
+_KEYS = {"id", "control", "check", "framework", *_TEXT_FIELDS, "created", "expires"}
+
+
+@dataclass(frozen=True)
+class Waiver:
+    """One valid waiver; `resource` is a glob over a finding's resource address or a test's node id, and
+    `framework` (optional) narrows a waiver to one scanner framework (e.g. Checkov's `helm`)."""
+
+    id: str
+    control: str | None
+    check: str | None
+    framework: str | None
+    resource: str
+    reason: str
+    owner: str
+    ticket: str
+    approver: str
+    created: date
+    expires: date
+
+    def covers_test(self, nodeid: str, controls: Iterable[str]) -> bool:
+        """A control waiver narrowed to a scanner framework covers that framework's findings only, never tests."""
+        return (
+            self.control is not None
+            and self.framework is None
+            and self.control in controls
+            and glob_matches(self.resource, nodeid)
+        )
+
+    def covers_finding(self, check_id: str, controls: Iterable[str], resource: str, framework: str) -> bool:
+        matches = self.check == check_id if self.check is not None else self.control in controls
+        if self.framework is not None and self.framework != framework:
+            return False
+        return matches and glob_matches(self.resource, resource)
+
+    @property
+    def summary(self) -> str:
+        return f"waived by {self.id} ({self.ticket}, owner {self.owner}, until {self.expires}): {self.reason}"
+
+
+class Waivers:
+    """The active waivers of a run and the status of every entry in the file (active, expired, invalid)."""
+
+    def __init__(self, active: list[Waiver], statuses: list[WaiverStatus], path: Path | None = None) -> None:
+        self.active = active
+        self.statuses = statuses
+        self.path = path
+
+    def for_test(self, nodeid: str, controls: Iterable[str]) -> Waiver | None:
+        controls = list(controls)
+        return next((w for w in self.active if w.covers_test(nodeid, controls)), None)
+
+    def for_finding(self, check_id: str, controls: Iterable[str], resource: str, framework: str) -> Waiver | None:
+        controls = list(controls)
+        return next((w for w in self.active if w.covers_finding(check_id, controls, resource, framework)), None)
+
+
+def glob_matches(pattern: str, name: str) -> bool:
+    """`*` matches any run of characters (`/` and `::` included), `?` one character; everything else is literal."""
+    return _glob_regex(pattern).fullmatch(name) is not None
+
+
+@lru_cache(maxsize=256)
+def _glob_regex(pattern: str) -> re.Pattern[str]:
+    return re.compile("".join(".*" if c == "*" else "." if c == "?" else re.escape(c) for c in pattern), re.DOTALL)
+
+
+def today_utc() -> date:
+    return datetime.now(UTC).date()
+
+
+def default_waivers_path(catalogue: Catalogue) -> Path | None:
+    """$STRATATEST_WAIVERS, else waivers.yaml beside the catalogue; None when neither exists (no waivers)."""
+    override = file_from_env(WAIVERS_ENV)
+    if override is not None:
+        return override
+    if catalogue.path is None:
+        return None
+    candidate = Path(catalogue.path).parent / WAIVERS_FILENAME
+    return candidate if candidate.is_file() else None
+
+
+def load_waivers(path: Path | None, catalogue: Catalogue, today: date | None = None) -> Waivers:
+    """Read the waivers file. A file that is not YAML is a ConfigError (nothing could be trusted); a bad entry
+    only invalidates itself, so one typo cannot silently re-enable or disable the others."""
+    if path is None:
+        return Waivers([], [])
+    today = today or today_utc()
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{path}: cannot read waivers: {getattr(err, 'strerror', None) or err}") from None
+    try:
+        data = yaml.load(text, Loader=StrictLoader)  # a SafeLoader that refuses a key given twice (last-one-wins)
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: invalid YAML{yaml_location(err, text)}") from None
+    if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION or not isinstance(data.get("waivers"), list):
+        raise ConfigError(
+            f"{path}: expected 'version: {FORMAT_VERSION}' and a 'waivers' list at the top level"
+            " ('waivers: []' for none)"
+        )
+    active: list[Waiver] = []
+    statuses: list[WaiverStatus] = []
+    seen: set[str] = set()
+    for index, entry in enumerate(data["waivers"], start=1):
+        status, waiver = _judge(entry, index, catalogue, today, seen)
+        statuses.append(status)
+        if waiver is not None:
+            active.append(waiver)
+    return Waivers(active, statuses, Path(path))
+
+
+def _judge(
+    entry: Any, index: int, catalogue: Catalogue, today: date, seen: set[str]
+) -> tuple[WaiverStatus, Waiver | None]:
+    if not isinstance(entry, dict):
+        return WaiverStatus(f"#{index}", "invalid", problem=f"expected a mapping, got {type(entry).__name__}"), None
+    raw = {k: entry.get(k) for k in _KEYS}
+    status = WaiverStatus(
+        id=str(raw["id"]) if raw["id"] else f"#{index}",
+        state="invalid",
+        **{k: _as_text(raw[k]) for k in ("control", "check", "framework", *_TEXT_FIELDS, "created", "expires")},
+    )
+    problem = _problem(entry, raw, catalogue, seen)
+    created, expires = _date(raw["created"]), _date(raw["expires"])
+    if problem is None and created is not None and expires is not None:
+        if created > today:
+            problem = f"created {created} is in the future"
+        elif expires < created:
+            problem = f"expires {expires} before it was created ({created})"
+        elif (expires - created).days > MAX_DAYS:
+            problem = f"lasts {(expires - created).days} days; a waiver may last at most {MAX_DAYS}: renew it instead"
+    if created is not None and created <= today:
+        status.age_days = (today - created).days
+    if status.id not in ("", f"#{index}"):
+        seen.add(status.id)
+    if problem is not None:
+        status.problem = problem
+        return status, None
+    assert created is not None and expires is not None  # _problem checked both
+    if today > expires:
+        status.state, status.problem = "expired", f"expired on {expires}"
+        return status, None
+    status.state = "active"
+    waiver = Waiver(
+        id=status.id,
+        control=raw["control"],
+        check=raw["check"],
+        framework=raw["framework"].strip() if raw["framework"] is not None else None,
+        resource=str(raw["resource"]),
+        reason=str(raw["reason"]).strip(),
+        owner=str(raw["owner"]).strip(),
+        ticket=str(raw["ticket"]).strip(),
+        approver=str(raw["approver"]).strip(),
+        created=created,
+        expires=expires,
+    )
+    return status, waiver
+
+
+def _problem(entry: dict[str, Any], raw: dict[str, Any], catalogue: Catalogue, seen: set[str]) -> str | None:
+    """The first thing wrong with an entry, in words its owner can act on; None when it is well-formed."""
+    unknown = sorted(str(k) for k in entry if k not in _KEYS)
+    if unknown:
+        return f"unknown field '{unknown[0]}' (allowed: {', '.join(sorted(_KEYS))})"
+    if not isinstance(raw["id"], str) or not ID_PATTERN.fullmatch(raw["id"]):
+        return f"id {raw['id']!r} must look like W-001"
+    if raw["id"] in seen:
+        return f"duplicate id {raw['id']}"
+    if (raw["control"] is None) == (raw["check"] is None):
+        return "give exactly one of 'control' (a catalogue id) or 'check' (a Checkov id)"
+    if raw["control"] is not None and (not isinstance(raw["control"], str) or raw["control"] not in catalogue):
+        return f"control {raw['control']!r} is not in the catalogue"
+    if raw["framework"] is not None and not (isinstance(raw["framework"], str) and raw["framework"].strip()):
+        return "'framework' must be a scanner framework name (terraform, terraform_plan, kubernetes, helm)"
+    if raw["check"] is not None and not (isinstance(raw["check"], str) and CHECK_PATTERN.fullmatch(raw["check"])):
+        return f"check {raw['check']!r} is not a Checkov id (CKV_AWS_20, CKV2_K8S_6)"
+    for key in _TEXT_FIELDS:
+        value = raw[key]
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return f"missing field '{key}'"
+        if not isinstance(value, str):
+            return f"'{key}' must be text, got {value!r}"
+    if raw["approver"].strip() == raw["owner"].strip():
+        return "the approver must not be the owner"
+    for key in ("created", "expires"):
+        if _date(raw[key]) is None:
+            return f"'{key}' must be a date (YYYY-MM-DD), got {raw[key]!r}"
+    return None
+
+
+def _date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def _as_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value.isoformat() if isinstance(value, date) else str(value)
