@@ -15,6 +15,7 @@ Fixtures, one per target kind of thing, testinfra-style:
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 import sys
@@ -145,7 +146,8 @@ def _tool_versions() -> dict[str, str]:
     except StratatestError:
         versions["aws provider"] = "missing"
     for tool in (find_helm(), *find_prometheus_tools()):
-        versions[tool.name] = tool.version or "not found"
+        found = re.search(r"\d+\.\d+[\w.+-]*", tool.version or "")  # "promtool, version 2.42.0+ds (branch…"
+        versions[tool.name] = found.group(0) if found else tool.version or "not found"
     return versions
 
 

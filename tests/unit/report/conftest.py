@@ -197,9 +197,34 @@ def build_record(run_id: str = "st0a1b2c", finished: str = "2026-11-26T17:00:00.
         waivers=waivers,
         commit="0123456789abcdef0123456789abcdef01234567",
         dirty=False,
-        target={"name": "moto", "version": "5.2.5", "account_id": "123456789012", "region": "eu-west-1"},
-        tool_versions={"stratatest": "0.1.0", "terraform": "1.11.4", "checkov": "3.3.0"},
-        command_line="pytest tests --layer=static",
+        # A header as long as a real run's (13 corrections, 13 tools, the full command line): the browser test
+        # needs it to show that a failed control still fits on the first screen.
+        target={
+            "name": "moto",
+            "version": "5.2.5",
+            "account_id": "123456789012",
+            "region": "eu-west-1",
+            "corrections": [f"correction_number_{i}" for i in range(13)],
+        },
+        tool_versions={
+            "stratatest": "0.1.0",
+            "pytest": "9.1.1",
+            "moto": "5.2.5",
+            "boto3": "1.35.49",
+            "tftest": "1.8.8",
+            "checkov": "3.3.0",
+            "compliance-trestle": "5.2.0",
+            "py-ocsf-models": "0.10.0",
+            "terraform": "1.11.4",
+            "aws provider": "5.100.0",
+            "helm": "3.19.0+g3d8990f",
+            "promtool": "2.42.0+ds",
+            "prometheus": "2.42.0+ds",
+        },
+        command_line=(
+            "pytest /work/main/tests --rootdir=/work/main --target=moto --results=/work/main/reports/results.json"
+            " --layer=static --layer=plan --layer=emulator --layer=cluster --layer=sandbox -n 2"
+        ),
         catalogue={"path": "controls/catalogue.yaml", "sha256": "d" * 64},
     )
 

@@ -190,7 +190,8 @@ def test_header_names_run_commit_target_times_tools_catalogue(record: RunRecord)
         "terraform 1.11.4",
         "checkov 3.3.0",
         "controls/catalogue.yaml sha256:dddddddddddd",
-        "pytest tests --layer=static",
+        "--layer=static --layer=plan",
+        "corrections 13",
     ):
         assert expected in text
     assert "uncommitted changes" not in text
