@@ -16,6 +16,7 @@ from typing import Any
 from stratatest.compliance.results import Evidence
 
 FOLDER = "evidence"
+_LOGGED: set[tuple[str, str, str, str]] = set()  # what this process has logged already
 
 
 def sha256_text(text: str | bytes) -> str:
@@ -28,7 +29,9 @@ def record_evidence(
 ) -> str:
     """Log `content`'s digest under `kind`/`name`; returns the digest. No shared folder (library use): no log."""
     digest = sha256_text(content)
-    if shared_dir is not None:
+    key = (str(shared_dir), kind, name, digest)
+    if shared_dir is not None and key not in _LOGGED:  # renders are asked for again by every test: log once
+        _LOGGED.add(key)
         folder = Path(shared_dir) / FOLDER
         folder.mkdir(parents=True, exist_ok=True)
         line = json.dumps({"kind": kind, "name": name, "sha256": digest, "detail": detail or {}}, sort_keys=True)
