@@ -52,6 +52,7 @@ class Comparison:
     harness: list[float]
     raw: list[float]
     target: float | None  # None: an informational baseline, no target
+    sides: tuple[str, str] = ("harness", "raw")  # what the two sides are called in the printed line
 
     @property
     def ratio(self) -> float:
@@ -61,9 +62,10 @@ class Comparison:
         verdict = "informational" if self.target is None else f"target <= {self.target:g}"
         if self.target is not None:
             verdict += ", met" if self.ratio <= self.target else ", MISSED"
+        first, second = self.sides
         return (
-            f"{self.key} {self.label}   harness {statistics.median(self.harness):.2f} s  "
-            f"raw {statistics.median(self.raw):.2f} s  ratio {self.ratio:.2f}  ({verdict})"
+            f"{self.key} {self.label}   {first} {statistics.median(self.harness):.2f} s  "
+            f"{second} {statistics.median(self.raw):.2f} s  ratio {self.ratio:.2f}  ({verdict})"
         )
 
 

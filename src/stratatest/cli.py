@@ -1,4 +1,4 @@
-"""`stratatest run | report | verify | doctor | inventory`: a thin layer that parses arguments and calls the library."""
+"""`stratatest run | report | verify | doctor | inventory | cleanup | sweep`: parses arguments, calls the library."""
 
 from __future__ import annotations
 
@@ -8,9 +8,12 @@ import sys
 import tempfile
 from pathlib import Path
 
-from stratatest.errors import StratatestError
+from stratatest.errors import EXIT_ERROR, EXIT_REFUSED, SandboxRefused, StratatestError
 from stratatest.layers import LAYERS
-from stratatest.targets import TARGET_NAMES
+from stratatest.targets import REGISTRY
+from stratatest.targets.spec import default_spec
+
+TARGET_HELP = f"where to apply: NAME[:key=value,...], NAME one of {', '.join(REGISTRY)} (`stratatest targets`)"
 
 
 def _find_tests(start: Path) -> Path:
@@ -40,10 +43,10 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
         f"--target={args.target}",
         f"--results={results}",
     ]
+    if args.region:
+        argv.append(f"--region={args.region}")
     # The main job assesses the platform: tests with a layer marker (the suite's own tests have none).
     argv += [f"--layer={layer}" for layer in args.layer or LAYERS]
-    if args.moto_port:
-        argv.append(f"--moto-port={args.moto_port}")
     if args.workers != 1:
         argv += ["-n", str(args.workers)]
     code = _run_pytest(argv + extra)
@@ -129,7 +132,8 @@ def cmd_inventory(args: argparse.Namespace, extra: list[str]) -> int:
     module, inv_path = Path(args.module), Path(args.inventory)
     variables = inventory.load(inv_path).get("variables", {}) if inv_path.exists() else {}
     with tempfile.TemporaryDirectory(prefix="stratatest-inventory-") as tmp:
-        target = make_target(args.target, workdir=Path(tmp))
+        target = make_target(args.target, workdir=Path(tmp), region=args.region or "us-east-1", run_id="inventory")
+        target.preflight()
         with target:
             harness = Harness(toolchain(), target, "inventory", Path(tmp))
             plan = harness.plan(module, variables)
@@ -140,14 +144,68 @@ def cmd_inventory(args: argparse.Namespace, extra: list[str]) -> int:
     return 0
 
 
+def cmd_targets(args: argparse.Namespace, extra: list[str]) -> int:
+    """Each target, the layer its apply tests are recorded at, and the options its spec takes."""
+    from stratatest.targets import target_class
+
+    for name in REGISTRY:
+        cls = target_class(name)
+        print(f"{name}  (layer: {cls.layer})  {(cls.__doc__ or '').strip().splitlines()[0]}")
+        for option, text in cls.OPTIONS.items():
+            print(f"    {option:<12} {text}")
+    return 0
+
+
+def cmd_cleanup(args: argparse.Namespace, extra: list[str]) -> int:
+    """Finish a run that did not: destroy every stack whose state the run kept, then forget the run."""
+    from stratatest import runs
+    from stratatest.terraform.cleanup import finish_run
+
+    if args.list or not args.run_id:
+        kept = runs.kept_runs()
+        for run_id in kept:
+            manifest = runs.read_manifest(run_id)
+            stacks = runs.kept_stacks(run_id)
+            print(f"{run_id}  {manifest.get('started', '?')}  {manifest.get('target', '?')}  {len(stacks)} stack(s)")
+        if not kept:
+            print(f"no kept runs in {runs.runs_root()}")
+        return 0
+    lines, ok = finish_run(args.run_id)
+    print("\n".join(lines))
+    return 0 if ok else 1
+
+
+def cmd_sweep(args: argparse.Namespace, extra: list[str]) -> int:
+    """Find what stratatest tagged (a run's, or past its expiry) and, with --yes only, delete it."""
+    from stratatest.targets import make_target
+    from stratatest.targets.sweep import delete, render_table, sweep
+
+    with tempfile.TemporaryDirectory(prefix="stratatest-sweep-") as tmp:
+        target = make_target(args.target, workdir=Path(tmp), region=args.region or "us-east-1", run_id="sweep")
+        target.preflight()
+        with target:
+            found = sweep(target, run_id=args.run, expired=args.expired or not args.run)
+            print(render_table(found))
+            if not found:
+                return 0
+            if not args.yes:
+                print(f"dry run: nothing deleted; {len(found)} resource(s) would be. Add --yes to delete them.")
+                return 0
+            failures = delete(target, found)
+    for candidate, reason in failures:
+        print(f"NOT DELETED  {candidate.arn}: {reason}")
+    print(f"deleted {len(found) - len(failures)} of {len(found)} resource(s)")
+    return 1 if failures else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stratatest", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="run the layers against a target (extra args go to pytest)")
-    run.add_argument("--target", default="moto", choices=TARGET_NAMES)
+    run.add_argument("--target", default=default_spec(), help=TARGET_HELP)
+    run.add_argument("--region", default=None, help="AWS region (default: $STRATATEST_REGION or us-east-1)")
     run.add_argument("--layer", action="append", default=[], choices=LAYERS, help="only this layer (repeatable)")
     run.add_argument("--workers", "-n", type=int, default=2, help="parallel pytest-xdist workers (default 2)")
-    run.add_argument("--moto-port", type=int, default=None)
     run.add_argument("--reports", default="reports", help="folder for results.json and every report format")
     run.add_argument("--key", default=None, help="PEM private key to sign with (default: a local key in the cache)")
     run.set_defaults(func=cmd_run)
@@ -165,8 +223,22 @@ def build_parser() -> argparse.ArgumentParser:
     inv = sub.add_parser("inventory", help="regenerate a module's plan inventory")
     inv.add_argument("module")
     inv.add_argument("inventory")
-    inv.add_argument("--target", default="moto", choices=TARGET_NAMES)
+    inv.add_argument("--target", default=default_spec(), help=TARGET_HELP)
+    inv.add_argument("--region", default=None)
     inv.set_defaults(func=cmd_inventory)
+    tgts = sub.add_parser("targets", help="list the targets and the options of each")
+    tgts.set_defaults(func=cmd_targets)
+    clean = sub.add_parser("cleanup", help="destroy what a killed or failed run left, from the state it kept")
+    clean.add_argument("run_id", nargs="?", help="the run to finish (omit, or --list, to list kept runs)")
+    clean.add_argument("--list", action="store_true", help="list the runs whose state is kept")
+    clean.set_defaults(func=cmd_cleanup)
+    swp = sub.add_parser("sweep", help="find resources stratatest tagged (a run's, or expired); --yes deletes")
+    swp.add_argument("--target", default=default_spec(), help=TARGET_HELP)
+    swp.add_argument("--region", default=None)
+    swp.add_argument("--run", default=None, help="only this run's resources")
+    swp.add_argument("--expired", action="store_true", help="resources past their expiry (default without --run)")
+    swp.add_argument("--yes", action="store_true", help="delete them (default: a dry run that lists them)")
+    swp.set_defaults(func=cmd_sweep)
     return parser
 
 
@@ -177,9 +249,12 @@ def main(argv: list[str] | None = None) -> int:
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         return args.func(args, extra)
+    except SandboxRefused as err:
+        print(f"stratatest: refused: {err}", file=sys.stderr)
+        return EXIT_REFUSED
     except StratatestError as err:
         print(f"stratatest: {err}", file=sys.stderr)
-        return 3
+        return EXIT_ERROR
     except KeyboardInterrupt:
         print("stratatest: interrupted", file=sys.stderr)
         return 130

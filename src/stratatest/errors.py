@@ -28,3 +28,18 @@ class TerraformFailed(StratatestError):
 
 class ScanFailed(StratatestError):
     """A static scanner (Checkov) gave no usable report: it crashed, could not parse a file, or scanned nothing."""
+
+
+class SandboxRefused(StratatestError):
+    """A real account was refused by the sandbox guard (no opt-in, not allowlisted, denylisted, wrong region,
+    or the credentials answer for another account): nothing was created. The CLI exits with EXIT_REFUSED."""
+
+
+class NotAssessable(StratatestError):
+    """The target cannot serve what a test needs (a service it lacks): the test is skipped with this reason and
+    recorded *not assessed*, never failed and never passed."""
+
+
+#: Exit codes the CLI and the plugin share: a user's mistake or a missing tool, and a refused real account.
+EXIT_ERROR = 3
+EXIT_REFUSED = 6

@@ -59,7 +59,15 @@ def test_moto_port_taken_is_one_line(tmp_path: Path) -> None:
         sock.bind(("127.0.0.1", 0))
         sock.listen()
         port = sock.getsockname()[1]
-        argv = ["run", "--workers=1", f"--moto-port={port}", f"--reports={tmp_path}", "--layer=plan", "-k", "test_acls"]
+        argv = [
+            "run",
+            "--workers=1",
+            f"--target=moto:port={port}",
+            f"--reports={tmp_path}",
+            "--layer=plan",
+            "-k",
+            "test_acls",
+        ]
         proc = run([*STRATATEST, *argv])
     assert_clean_error(proc, f"127.0.0.1:{port} is already in use")
     assert proc.returncode == 3

@@ -7,6 +7,7 @@ time: under pytest-xdist only reports reach the controller, and user_properties 
 
 from __future__ import annotations
 
+import json
 import shlex
 import sys
 from collections.abc import Sequence
@@ -20,7 +21,6 @@ from stratatest.compliance.catalogue import Catalogue
 from stratatest.compliance.evidence import load_evidence
 from stratatest.compliance.findings import catalogue_identity, fold_findings, scan_evidence, waiver_statuses
 from stratatest.compliance.results import (
-    LAYERS,
     RunRecord,
     TestResult,
     git_commit,
@@ -31,13 +31,24 @@ from stratatest.compliance.results import (
 )
 from stratatest.compliance.waivers import Waivers
 from stratatest.errors import ConfigError, ScanFailed
-from stratatest.report.redact import redact
+from stratatest.layers import item_layer
+from stratatest.secrets import redact
 from stratatest.static.checkov import load_scans
 
 CONTROL_MARKER = "control"
+#: What the first process to start the target learned (its version, served services), for the record.
+TARGET_FACTS_FILE = "target.json"
 LAYER_PROPERTY = "layer"
 CONTROLS_PROPERTY = "controls"
 WAIVER_PROPERTY = "waiver"
+
+
+def started_target_facts(shared_dir: Path) -> dict[str, Any]:
+    try:
+        facts = json.loads((shared_dir / TARGET_FACTS_FILE).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return {k: v for k, v in facts.items() if v is not None} if isinstance(facts, dict) else {}
 
 
 def item_controls(item: pytest.Item) -> list[str]:
@@ -54,29 +65,7 @@ def item_controls(item: pytest.Item) -> list[str]:
     return ids
 
 
-def item_layer(item: pytest.Item) -> str | None:
-    """The layer marker closest to the test (function over class over module), or None.
-
-    A module-wide `pytestmark = pytest.mark.plan` can be overridden on one function; two different layers
-    on the same node (e.g. a decorator and a param mark) is a contract violation.
-    """
-    by_node: dict[int, list[str]] = {}
-    for node, marker in item.iter_markers_with_node():
-        if marker.name in LAYERS:
-            names = by_node.setdefault(id(node), [])
-            if marker.name not in names:
-                names.append(marker.name)
-    if not by_node:
-        return None
-    closest = next(iter(by_node.values()))
-    if len(closest) > 1:
-        raise pytest.UsageError(
-            f"{item.nodeid}: more than one layer marker ({', '.join(closest)}); a test belongs to one layer"
-        )
-    return closest[0]
-
-
-def validate_items(items: list[pytest.Item], catalogue: Catalogue) -> None:
+def validate_items(items: list[pytest.Item], catalogue: Catalogue, apply_layer: str = "emulator") -> None:
     """Reject unknown control ids before anything runs; record layer and controls on each item.
 
     Raises pytest.UsageError so pytest prints one line and exits non-zero, without a traceback.
@@ -86,7 +75,7 @@ def validate_items(items: list[pytest.Item], catalogue: Catalogue) -> None:
     """
     try:
         for item in items:
-            _validate_item(item, catalogue)
+            _validate_item(item, catalogue, apply_layer)
     except pytest.UsageError as err:
         if not items or not hasattr(items[0].config, "workerinput"):
             raise
@@ -94,14 +83,14 @@ def validate_items(items: list[pytest.Item], catalogue: Catalogue) -> None:
         items.clear()
 
 
-def _validate_item(item: pytest.Item, catalogue: Catalogue) -> None:
+def _validate_item(item: pytest.Item, catalogue: Catalogue, apply_layer: str) -> None:
     controls = item_controls(item)
     for control_id in controls:
         try:
             catalogue.get(control_id)
         except ConfigError as err:
             raise pytest.UsageError(f"{item.nodeid}: {err}") from None
-    layer = item_layer(item)
+    layer = item_layer(item, apply_layer)
     props = [p for p in item.user_properties if p[0] not in (LAYER_PROPERTY, CONTROLS_PROPERTY)]
     if layer:
         props.append((LAYER_PROPERTY, layer))
@@ -232,6 +221,7 @@ class ResultsCollector:
             evidence = sorted(
                 load_evidence(self.shared_dir) + scan_evidence(scans), key=lambda e: (e.kind, e.name, e.sha256)
             )
+            self.target.update(started_target_facts(self.shared_dir))
         commit, dirty = git_commit(self.config.rootpath)
         return RunRecord(
             run_id=self.run_id,

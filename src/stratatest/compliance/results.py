@@ -19,9 +19,9 @@ from typing import Any
 
 from stratatest.compliance.catalogue import Catalogue, Control
 from stratatest.errors import ConfigError
+from stratatest.layers import LAYERS
 
 SCHEMA_VERSION = 2
-LAYERS = ("static", "plan", "emulator", "cluster", "sandbox", "unit")
 #: "waived": the test failed and an active waiver covers it (the waiver's id is on the result).
 OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed", "waived")
 #: "waived": every failure of the control is covered by an active waiver; an accepted deviation, not a pass.

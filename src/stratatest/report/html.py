@@ -29,7 +29,7 @@ from stratatest.compliance.results import (
     TestResult,
     WaiverStatus,
 )
-from stratatest.report.redact import redact
+from stratatest.secrets import redact
 
 VERDICTS = {"passed": "PASSED", "failed": "FAILED", "empty": "NO TESTS"}
 STATUS_LABELS = {"failed": "Failed", "waived": "Waived", "not_assessed": "Not assessed", "passed": "Passed"}

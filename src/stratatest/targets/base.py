@@ -1,16 +1,24 @@
 """The one interface every target implements, so a test body never knows which target it runs on.
 
 A target is where Terraform applies and where inspection helpers read back: an embedded emulator (moto),
-LocalStack, or a real sandbox account. Tests receive the target through fixtures and never branch on it;
-a target that cannot assess something says so through `gaps`, and the test is skipped with that reason.
+LocalStack, or a real sandbox account. Tests receive the target through fixtures and never branch on it.
+What a target cannot serve (a service it lacks, a known gap) it says through `unsupported`/`gaps`, and the
+test is skipped with that reason and recorded *not assessed*, never failed and never passed.
+
+Each target declares its own options (`OPTIONS`: name → help) and parses them from the strings of a spec
+such as `localstack:endpoint=http://127.0.0.1:4566` (see `targets/spec.py`); nothing outside a target's own
+package knows its name or its options.
 """
 
 from __future__ import annotations
 
 import abc
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from pathlib import Path
+from typing import Any, ClassVar
+
+from stratatest.errors import ConfigError
 
 
 @dataclass(frozen=True)
@@ -25,10 +33,32 @@ class ProviderSettings:
 class Target(abc.ABC):
     """A place Terraform applies into and boto3 reads back from."""
 
-    name: str = ""
+    #: The name in `--target NAME[:k=v,...]`.
+    name: ClassVar[str] = ""
+    #: The layer an apply test is recorded at on this target: "emulator" or "sandbox".
+    layer: ClassVar[str] = "emulator"
+    #: The options this target takes in its spec (name → one line of help).
+    OPTIONS: ClassVar[dict[str, str]] = {}
 
-    def __init__(self, region: str = "us-east-1") -> None:
+    def __init__(self, region: str = "us-east-1", *, workdir: Path | None = None, run_id: str = "") -> None:
         self.region = region
+        self.workdir = Path(workdir) if workdir is not None else None
+        self.run_id = run_id
+        #: The spec this target was built from (set by `make_target`): kept with a run so cleanup can come back.
+        self.spec = self.name
+        #: Epoch seconds after which a run must destroy what it created and stop (a real account's cap), or None.
+        self.deadline: float | None = None
+
+    @classmethod
+    def from_options(cls, options: dict[str, str], *, region: str, workdir: Path, run_id: str) -> Target:
+        """Build from a spec's `key=value` strings; a target with options overrides this to type them."""
+        if options:
+            raise ConfigError(f"target {cls.name!r} takes no options (got {', '.join(sorted(options))})")
+        return cls(region, workdir=workdir, run_id=run_id)
+
+    def preflight(self) -> None:
+        """Checks that must pass before anything is created (a real account's guard); once per run, up front."""
+        return None
 
     @abc.abstractmethod
     def start(self) -> None:
@@ -44,11 +74,37 @@ class Target(abc.ABC):
 
     @abc.abstractmethod
     def env(self) -> dict[str, str]:
-        """Environment for terraform and boto3 (credentials, CA bundle); never printed or reported."""
+        """Environment for terraform and boto3 (credentials, CA bundle); never printed or reported.
+
+        A target whose credentials are real registers their values with `stratatest.secrets.register_secret`.
+        """
 
     @abc.abstractmethod
     def client(self, service: str) -> Any:
         """A boto3 client for `service` bound to this target."""
+
+    @property
+    def outlives_run(self) -> bool:
+        """Whether what a run created here survives the run's process (not so for an emulator it embeds)."""
+        return True
+
+    def services(self) -> frozenset[str] | None:
+        """The AWS services (boto3 names) this target serves; None means every one."""
+        return None
+
+    def unsupported(self, services: Iterable[str]) -> str | None:
+        """Why this target cannot serve `services` (the skip reason), or None when it can serve them all."""
+        served = self.services()
+        if served is None:
+            return None
+        missing = sorted(set(services) - served)
+        if not missing:
+            return None
+        return f"{self.name} does not serve {', '.join(missing)}"
+
+    def default_tags(self) -> dict[str, str]:
+        """Tags every resource of a run carries besides the run id (a real account adds owner and expiry)."""
+        return {}
 
     def failure_watch(self) -> Callable[[], str | None] | None:
         """A check the harness polls while terraform runs: a reason to stop it early, or None.
@@ -64,7 +120,7 @@ class Target(abc.ABC):
 
     def describe(self) -> dict[str, Any]:
         """Facts for the results record (name, endpoint, version); no secrets."""
-        return {"name": self.name, "region": self.region}
+        return {"name": self.name, "region": self.region, "layer": self.layer}
 
     def __enter__(self) -> Target:
         self.start()

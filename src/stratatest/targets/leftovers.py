@@ -33,12 +33,20 @@ def _gone(target: Any, arn: str) -> bool:
     return False
 
 
+def tagged(target: Any, run_id: str | None = None, **tags: str) -> dict[str, dict[str, str]]:
+    """ARN → tags of what carries the run-id tag (this run's only, when `run_id` is given) and `tags`, as the
+    Tagging API lists it; KMS keys pending deletion and deleted NAT gateways excluded."""
+    tagging = target.client("resourcegroupstaggingapi")
+    run_filter: dict[str, Any] = {"Key": RUN_ID_TAG, "Values": [run_id]} if run_id else {"Key": RUN_ID_TAG}
+    filters = [run_filter] + [{"Key": k, "Values": [v]} for k, v in tags.items()]
+    found: dict[str, dict[str, str]] = {}
+    for page in tagging.get_paginator("get_resources").paginate(TagFilters=filters):
+        for resource in page.get("ResourceTagMappingList", []):
+            found[resource["ResourceARN"]] = {t["Key"]: t["Value"] for t in resource.get("Tags", [])}
+    return {arn: resource_tags for arn, resource_tags in found.items() if not _gone(target, arn)}
+
+
 def left_behind(target: Any, run_id: str, **tags: str) -> list[str]:
     """ARNs still tagged with this run id, and with `tags` when given (e.g. one environment's resources while
     other tests of the run still hold theirs); KMS keys pending deletion and deleted NAT gateways excluded."""
-    tagging = target.client("resourcegroupstaggingapi")
-    filters = [{"Key": RUN_ID_TAG, "Values": [run_id]}] + [{"Key": k, "Values": [v]} for k, v in tags.items()]
-    arns: list[str] = []
-    for page in tagging.get_paginator("get_resources").paginate(TagFilters=filters):
-        arns += [r["ResourceARN"] for r in page.get("ResourceTagMappingList", [])]
-    return sorted(a for a in arns if not _gone(target, a))
+    return sorted(tagged(target, run_id, **tags))

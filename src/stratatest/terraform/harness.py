@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
 import shutil
 import tempfile
@@ -15,16 +16,18 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from stratatest import runs
 from stratatest.compliance.evidence import record_evidence, sha256_text
 from stratatest.errors import TerraformFailed
 from stratatest.paths import display_path
-from stratatest.report.redact import redact, register_plan_secrets
+from stratatest.secrets import redact, register_plan_secrets
 from stratatest.shared import once_per_run
 from stratatest.targets.base import Target
 from stratatest.terraform import workdir as wd
 from stratatest.terraform.plan import Plan
 from stratatest.terraform.provider import (
     LOCAL_BACKEND_OVERRIDE,
+    RUN_ID_TAG,
     declares_aws_provider,
     declares_backend,
     endpoint_names,
@@ -175,9 +178,22 @@ class Harness:
         variables: dict[str, Any] | None = None,
         *,
         backend: dict[str, Any] | None = None,
+        keep: bool = False,
     ) -> Workspace:
-        """A fresh initialised copy of `module` pointed at the target, with `variables` in a tfvars file."""
-        copy = wd.copy_module(module, Path(tempfile.mkdtemp(prefix="m-", dir=self.scratch)))
+        """A fresh initialised copy of `module` pointed at the target, with `variables` in a tfvars file.
+
+        `keep`: the copy will hold applied state, so it lives in the run's kept folder (`stratatest.runs`), not in
+        the temp folder, until destroy succeeds: a run killed with SIGKILL can be finished from it.
+        """
+        if keep:
+            runs.write_manifest(self.run_id, {"target": self.target.spec, "region": self.target.region})
+            dest = runs.stack_folder(self.run_id, module)
+        else:
+            dest = Path(tempfile.mkdtemp(prefix="m-", dir=self.scratch))
+        copy = wd.copy_module(module, dest)
+        if keep:
+            relative = str(copy.path.relative_to(copy.root))
+            runs.mark_stack(copy.root, {"module": str(module), "relative_path": relative, "pid": os.getpid()})
         tf = self.terraform(copy.path)
         settings = self.target.provider_settings()
         if backend is not None:
@@ -188,16 +204,20 @@ class Harness:
             init_cached(tf, copy, local_backend=True)
         else:
             init_cached(tf, copy)
-        endpoints = endpoint_names(tf, copy.path / wd.LOCK_FILE)
-        own_provider = declares_aws_provider(module)
-        text = render_provider(settings, endpoints, self.run_id, tags=not own_provider)
-        write_provider(copy.path, module, text)
+        self.point_at_target(tf, copy.path, module)
         self.write_variables(copy, module, variables)
         return Workspace(copy, tf)
 
+    def point_at_target(self, tf: Terraform, path: Path, module: Path) -> None:
+        """(Re)write the copy's provider block for this harness's target (cleanup reuses it on a kept copy)."""
+        endpoints = endpoint_names(tf, path / wd.LOCK_FILE)
+        own_provider = declares_aws_provider(module)
+        tags = None if own_provider else {RUN_ID_TAG: self.run_id, **self.target.default_tags()}
+        write_provider(path, module, render_provider(self.target.provider_settings(), endpoints, tags))
+
     def write_variables(self, copy: wd.WorkingCopy, module: Path, variables: dict[str, Any] | None) -> None:
         """The copy's tfvars: `variables`, plus the run id for a root module that declares its own provider."""
-        values = {**run_id_variables(module, self.run_id), **(variables or {})}
+        values = {**run_id_variables(module, self.run_id, self.target.default_tags()), **(variables or {})}
         copy.write(VARS_FILE, json.dumps(values, indent=2))
 
     def plan(self, module: Path, variables: dict[str, Any] | None = None) -> Plan:

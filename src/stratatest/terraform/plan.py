@@ -126,6 +126,17 @@ class Plan:
         return cls(json.loads(text))
 
     @property
+    def resource_types(self) -> set[str]:
+        """Every resource and data source type the plan touches (what a target must serve to apply it)."""
+        types = {r.type for r in self.resources.values()}
+        modules = [self.raw.get("prior_state", {}).get("values", {}).get("root_module", {})]
+        while modules:
+            module = modules.pop()
+            types.update(r.get("type", "") for r in module.get("resources", []))
+            modules.extend(module.get("child_modules", []))
+        return types - {""}
+
+    @property
     def managed(self) -> list[PlannedResource]:
         return [r for r in self.resources.values() if r.mode == "managed"]
 

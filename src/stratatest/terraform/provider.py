@@ -26,6 +26,9 @@ _BACKEND = re.compile(r'^\s*backend\s+"[a-z0-9_]+"\s*\{', re.MULTILINE)
 #: Replaces a root module's remote backend when a test gives no backend settings (plans, throwaway applies).
 LOCAL_BACKEND_OVERRIDE = 'terraform {\n  backend "local" {}\n}\n'
 _RUN_ID_VARIABLE = re.compile(rf'^\s*variable\s+"{RUN_ID_VARIABLE}"\s*\{{', re.MULTILINE)
+#: The variable (a map) a root module with its own provider declares for a target's further tags.
+RUN_TAGS_VARIABLE = "run_tags"
+_RUN_TAGS_VARIABLE = re.compile(rf'^\s*variable\s+"{RUN_TAGS_VARIABLE}"\s*\{{', re.MULTILINE)
 #: Services the S3 backend calls (bucket, lock table, identity).
 BACKEND_ENDPOINTS = ("s3", "dynamodb", "sts", "iam")
 
@@ -48,23 +51,34 @@ def declares_backend(module: Path) -> bool:
     return any(_BACKEND.search(p.read_text()) for p in module.glob("*.tf"))
 
 
-def run_id_variables(module: Path, run_id: str) -> dict[str, str]:
-    """Variables that carry the run id into a root module that declares its own `provider "aws"`.
+def run_id_variables(module: Path, run_id: str, run_tags: dict[str, str] | None = None) -> dict[str, Any]:
+    """Variables that carry the run's tags into a root module that declares its own `provider "aws"`.
 
     An override file replaces nested blocks whole, so a generated `default_tags` would wipe the module's own
     (environment, owner, ...). Such a module must instead declare `variable "run_id"` and merge it into its
-    default_tags; without it its resources would escape the leak check, so that is refused.
+    default_tags; without it its resources would escape the leak check, so that is refused. A target that tags
+    more than the run id (a real account: owner and expiry) needs `variable "run_tags"` (a map) as well.
     """
     if not declares_aws_provider(module):
         return {}
-    if not any(_RUN_ID_VARIABLE.search(p.read_text()) for p in module.glob("*.tf")):
+    texts = [p.read_text() for p in module.glob("*.tf")]
+    if not any(_RUN_ID_VARIABLE.search(t) for t in texts):
         raise ConfigError(
             f'{module} declares its own provider "aws" but no variable "{RUN_ID_VARIABLE}": its resources '
             "would not carry the run id and could leak unnoticed",
             hint=f'declare variable "{RUN_ID_VARIABLE}" (default null) and merge '
             f'{{"{RUN_ID_TAG}" = var.{RUN_ID_VARIABLE}}} into the provider\'s default_tags when it is set',
         )
-    return {RUN_ID_VARIABLE: run_id}
+    if not run_tags:
+        return {RUN_ID_VARIABLE: run_id}
+    if not any(_RUN_TAGS_VARIABLE.search(t) for t in texts):
+        raise ConfigError(
+            f'{module} declares its own provider "aws" but no variable "{RUN_TAGS_VARIABLE}": on this target '
+            f"every resource must also carry {', '.join(sorted(run_tags))}",
+            hint=f'declare variable "{RUN_TAGS_VARIABLE}" (map(string), default {{}}) and merge it into the '
+            "provider's default_tags",
+        )
+    return {RUN_ID_VARIABLE: run_id, RUN_TAGS_VARIABLE: dict(run_tags)}
 
 
 def endpoint_names(terraform: Any, lock_file: Path) -> list[str]:
@@ -80,16 +94,16 @@ def endpoint_names(terraform: Any, lock_file: Path) -> list[str]:
     return json.loads(cached.read_text())
 
 
-def render_provider(settings: ProviderSettings, endpoints: list[str], run_id: str | None, *, tags: bool) -> str:
-    """The provider block: target settings, every endpoint, and the run id as a default tag."""
+def render_provider(settings: ProviderSettings, endpoints: list[str], tags: dict[str, str] | None) -> str:
+    """The provider block: target settings, every endpoint, and the run's tags (run id first) as default tags."""
     lines = ['provider "aws" {', f"  region = {hcl_value(settings.region)}"]
     lines += [f"  {k} = {hcl_value(v)}" for k, v in sorted(settings.attributes.items())]
     if settings.endpoint_url:
         lines.append("  endpoints {")
         lines += [f"    {name} = {hcl_value(settings.endpoint_url)}" for name in endpoints]
         lines.append("  }")
-    if tags and run_id:
-        lines += ["  default_tags {", f"    tags = {hcl_value({RUN_ID_TAG: run_id})}", "  }"]
+    if tags:
+        lines += ["  default_tags {", f"    tags = {hcl_value(tags)}", "  }"]
     lines.append("}")
     return "\n".join(lines) + "\n"
 

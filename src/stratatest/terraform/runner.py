@@ -29,7 +29,7 @@ from pathlib import Path
 import tftest
 
 from stratatest.errors import TerraformFailed, ToolMissing
-from stratatest.report.redact import redact
+from stratatest.secrets import redact
 
 #: Errors worth a retry: throttling and connection trouble, never configuration or permission errors.
 TRANSIENT_ERRORS: tuple[str, ...] = (

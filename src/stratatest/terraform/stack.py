@@ -3,31 +3,30 @@
 A Stack is registered as live from the moment apply starts until destroy succeeds. Destroy runs from the
 fixture finalizer; if the run is interrupted (Ctrl-C, SIGTERM) during apply, the stack waits for terraform
 to write its state and destroys at once; any stack still live when the interpreter exits is destroyed by an
-atexit hook. A destroy that fails keeps the working copy (the state) and says how to finish by hand.
+atexit hook. The working copy lives in the run's kept folder (`stratatest.runs`) from apply until destroy
+succeeds, so a destroy that fails, or a run killed outright, leaves the state where `stratatest cleanup RUN_ID`
+finds it.
 """
 
 from __future__ import annotations
 
 import atexit
 import json
-import os
-import shlex
-import shutil
 import signal
 import sys
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
-from stratatest.errors import StratatestError
-from stratatest.report.redact import register_output_secrets
+from stratatest import runs
+from stratatest.errors import NotAssessable, StratatestError
+from stratatest.secrets import register_output_secrets
+from stratatest.targets.services import services_for
 from stratatest.terraform.harness import Harness, Workspace
 from stratatest.terraform.plan import Plan
 from stratatest.terraform.runner import Interrupted
-from stratatest.toolchain import cache_dir
 
 _LIVE: dict[int, Stack] = {}
 _LOCK = threading.Lock()
@@ -44,14 +43,6 @@ def notice(message: str) -> None:
     """Tell the person at the terminal now (and keep it for the end-of-run summary)."""
     NOTICES.append(message)
     _notify[0](f"stratatest: {message}")
-
-
-def keep_folder(path: Path, module: Path) -> Path:
-    """Move a working copy whose state still holds resources out of the run folder (which is deleted)."""
-    kept = cache_dir() / "kept-state" / f"{module.name}-{time.strftime('%Y%m%dT%H%M%S')}-{os.getpid()}"
-    kept.parent.mkdir(parents=True, exist_ok=True)
-    shutil.move(str(path), kept)
-    return kept
 
 
 class Stack:
@@ -76,16 +67,28 @@ class Stack:
     @property
     def workspace(self) -> Workspace:
         if self.ws is None:
-            self.ws = self.harness.workspace(self.module, self.variables, backend=self.backend)
+            self.ws = self.harness.workspace(self.module, self.variables, backend=self.backend, keep=True)
         return self.ws
 
     def apply(self) -> None:
-        """Apply; on interrupt, destroy what was created, then re-raise. Read results with `outputs()`."""
+        """Apply; on interrupt, destroy what was created, then re-raise. Read results with `outputs()`.
+
+        On a target that serves only some services, plan first and check the plan's resource types against
+        them: what it lacks raises NotAssessable before anything is created, and exactly the checked plan is
+        applied. A target that serves everything needs no check, so the apply costs what `terraform apply` does.
+        """
         ws = self.workspace
         with _LOCK:
             _LIVE[id(self)] = self
         try:
-            ws.tf.execute_command("apply", "-input=false", "-no-color", "-auto-approve")
+            if self.harness.target.services() is None:
+                ws.tf.execute_command("apply", "-input=false", "-no-color", "-auto-approve")
+                return
+            reason = self.harness.target.unsupported(services_for(ws.plan().resource_types))
+            if reason:
+                self._discard()  # nothing was applied
+                raise NotAssessable(f"{self.module.name}: {reason}")
+            ws.tf.execute_command("apply", "-input=false", "-no-color", "stratatest.tfplan")
         except Interrupted:
             self.interrupted = True
             notice(f"interrupted during apply of {self.module}; destroying what was created")
@@ -139,20 +142,28 @@ class Stack:
             if left:
                 raise StratatestError(f"destroy of {self.module} left {left} in state")
         except (StratatestError, KeyboardInterrupt) as err:
-            kept = keep_folder(self.ws.copy.root, self.module) / self.ws.path.relative_to(self.ws.copy.root)
+            run_id = self.harness.run_id
             notice(
-                f"destroy of {self.module} failed ({err or type(err).__name__}); its state is kept in {kept}. "
-                f"Finish with: cd {shlex.quote(str(kept))} && TF_CLI_CONFIG_FILE="
-                f"{shlex.quote(self.harness.toolchain.env()['TF_CLI_CONFIG_FILE'])} terraform destroy"
+                f"destroy of {self.module} failed ({err or type(err).__name__}); its state is kept in "
+                f"{self.ws.copy.root}. Finish with: stratatest cleanup {run_id}"
             )
-            self.ws = None  # the folder now lives outside the run folder: it holds the only state
+            self.ws = None  # the kept copy holds the only state: it stays for `stratatest cleanup`
             self._forget()
             raise
         self.destroyed = True
         self._forget()
         self.ws.remove()
+        runs.forget_if_empty(self.harness.run_id)
         if self.interrupted:
             notice(f"{self.module}: everything created before the interrupt was destroyed; nothing is left")
+
+    def _discard(self) -> None:
+        """Drop a working copy that holds no resources."""
+        self._forget()
+        if self.ws is not None:
+            self.ws.remove()
+            self.ws = None
+        runs.forget_if_empty(self.harness.run_id)
 
     def _forget(self) -> None:
         with _LOCK:

@@ -21,3 +21,10 @@ variable "run_id" {
   type        = string
   default     = null
 }
+
+variable "run_tags" {
+  description = "Further tags stratatest sets under test (owner and expiry in a sandbox account). Leave empty outside tests."
+  type        = map(string)
+  default     = {}
+  nullable    = false
+}

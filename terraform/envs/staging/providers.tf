@@ -11,6 +11,8 @@ provider "aws" {
       },
       # Set by stratatest under test, so every resource of a test run can be found and cleaned up.
       var.run_id == null ? {} : { "stratatest:run-id" = var.run_id },
+      # On a real sandbox account stratatest adds its owner and expiry tags (stratatest:owner, stratatest:expires).
+      var.run_tags,
     )
   }
 }

@@ -1,4 +1,6 @@
 resource "aws_dynamodb_table" "lock" {
+  count = var.locking == "dynamodb" ? 1 : 0
+
   name                        = local.lock_table_name
   billing_mode                = "PAY_PER_REQUEST"
   hash_key                    = "LockID"
@@ -19,4 +21,9 @@ resource "aws_dynamodb_table" "lock" {
   }
 
   tags = merge(var.tags, { Name = local.lock_table_name })
+}
+
+moved {
+  from = aws_dynamodb_table.lock
+  to   = aws_dynamodb_table.lock[0]
 }

@@ -24,24 +24,26 @@ output "kms_alias_name" {
 }
 
 output "lock_table_name" {
-  description = "Name of the DynamoDB state-lock table."
-  value       = aws_dynamodb_table.lock.name
+  description = "Name of the DynamoDB state-lock table (null with S3-native locking)."
+  value       = one(aws_dynamodb_table.lock[*].name)
 }
 
 output "lock_table_arn" {
-  description = "ARN of the DynamoDB state-lock table."
-  value       = aws_dynamodb_table.lock.arn
+  description = "ARN of the DynamoDB state-lock table (null with S3-native locking)."
+  value       = one(aws_dynamodb_table.lock[*].arn)
 }
 
 output "backend_config" {
   description = "Settings for a partial `backend \"s3\"` configuration, one `-backend-config=KEY=VALUE` per attribute (add `key` per consumer)."
-  value = {
-    bucket         = aws_s3_bucket.state.id
-    region         = data.aws_region.current.name
-    dynamodb_table = aws_dynamodb_table.lock.name
-    kms_key_id     = aws_kms_key.state.arn
-    encrypt        = true
-  }
+  value = merge(
+    {
+      bucket     = aws_s3_bucket.state.id
+      region     = data.aws_region.current.name
+      kms_key_id = aws_kms_key.state.arn
+      encrypt    = true
+    },
+    var.locking == "dynamodb" ? { dynamodb_table = one(aws_dynamodb_table.lock[*].name) } : { use_lockfile = true },
+  )
 
   # Make sure consumers only get the config once every control is in place.
   depends_on = [

@@ -87,6 +87,18 @@ variable "lock_table_name" {
   }
 }
 
+variable "locking" {
+  description = "How consumers lock state: \"dynamodb\" (a lock table, the long-standing way) or \"lockfile\" (S3-native locking, Terraform >= 1.10: no table is created)."
+  type        = string
+  default     = "dynamodb"
+  nullable    = false
+
+  validation {
+    condition     = contains(["dynamodb", "lockfile"], var.locking)
+    error_message = "locking must be \"dynamodb\" or \"lockfile\"."
+  }
+}
+
 variable "deletion_protection_enabled" {
   description = "Enable deletion protection on the DynamoDB lock table. Keep true outside tests."
   type        = bool

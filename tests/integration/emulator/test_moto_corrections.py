@@ -7,6 +7,7 @@ fixed the gap upstream: delete the correction, its tests and its row in docs/emu
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Callable
 from typing import Any
@@ -557,6 +558,39 @@ def test_cluster_subnets_must_share_one_vpc(corrected: MotoTarget) -> None:
         )
     assert _error_code(err) == "InvalidParameterException"
     assert _group_names_in(corrected, other_vpc) == ["default"]
+
+
+# -- eks_oidc_issuer ---------------------------------------------------------------------------------------
+
+
+def _issuer(target: MotoTarget) -> str:
+    name = _eks_cluster(target)["name"]
+    return str(target.client("eks").describe_cluster(name=name)["cluster"]["identity"]["oidc"]["issuer"])
+
+
+def _irsa_provider(target: MotoTarget, issuer: str) -> str:
+    """The IAM OIDC provider IRSA needs for `issuer`, as aws_iam_openid_connect_provider creates it."""
+    iam = target.client("iam", max_attempts=1)
+    return str(
+        iam.create_open_id_connect_provider(Url=issuer, ClientIDList=["sts.amazonaws.com"])["OpenIDConnectProviderArn"]
+    )
+
+
+def test_gap_eks_oidc_issuer(plain: MotoTarget) -> None:
+    first, second = _issuer(plain), _issuer(plain)
+    assert first == second
+    _irsa_provider(plain, first)
+    with pytest.raises(ClientError) as err:
+        _irsa_provider(plain, second)
+    assert _error_code(err) == "EntityAlreadyExists"
+
+
+def test_each_cluster_has_its_own_oidc_issuer(corrected: MotoTarget) -> None:
+    first, second = _issuer(corrected), _issuer(corrected)
+    assert first != second
+    for issuer in (first, second):
+        assert re.fullmatch(rf"https://oidc\.eks\.{corrected.region}\.amazonaws\.com/id/[0-9A-F]{{32}}", issuer)
+    assert _irsa_provider(corrected, first) != _irsa_provider(corrected, second)
 
 
 # -- launch_template_drift ---------------------------------------------------------------------------------

@@ -114,7 +114,7 @@ def test_port_already_in_use_is_one_clear_error(tmp_path: Path) -> None:
             target.start()
     message = str(err.value)
     assert f"port 127.0.0.1:{port} is already in use" in message
-    assert "--moto-port" in message
+    assert "--target moto:port=N" in message
     assert "\n" not in message
     assert not target.running
 
@@ -247,6 +247,8 @@ def test_describe_and_gaps(moto: MotoTarget, tmp_path: Path) -> None:
         "guardduty_detector_features",
         "eks_node_group_tags",
         "guardduty_detector_tags",
+        "sdk_retry_replay",
+        "eks_oidc_issuer",
     ]
     assert "s3_secure_transport" not in moto.gaps()
 

@@ -19,7 +19,7 @@ import pytest
 from stratatest.inspect import policy as pol
 from stratatest.targets.leftovers import left_behind
 
-pytestmark = pytest.mark.emulator
+pytestmark = pytest.mark.apply
 
 TERRAFORM = Path(__file__).resolve().parents[3] / "terraform"
 STATE_KEY = "envs/dev/terraform.tfstate"

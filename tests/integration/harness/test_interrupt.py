@@ -1,7 +1,7 @@
 """Ctrl-C or SIGTERM in the middle of an apply destroys what was created, and says so.
 
 The run under test is a real `pytest` process using the plugin's `stacks` fixture; it applies into a moto
-server this test owns (attached with --moto-endpoint), so what is left afterwards can be checked here.
+server this test owns (attached with --target moto:endpoint=...), so what is left afterwards can be checked here.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def test_interrupt_mid_apply_leaves_nothing(signum: int, moto: MotoTarget, tmp_p
     (tmp_path / "test_inner.py").write_text(textwrap.dedent(INNER_TEST))
     argv = [
         sys.executable, "-m", "pytest", "test_inner.py", "-p", "no:cacheprovider", f"--run-id={run_id}",
-        f"--catalogue={CATALOGUE}", f"--moto-endpoint={moto.endpoint_url}", f"--moto-ca-bundle={moto.ca_bundle}",
+        f"--catalogue={CATALOGUE}", f"--target=moto:endpoint={moto.endpoint_url},ca_bundle={moto.ca_bundle}",
     ]  # fmt: skip
     inner = subprocess.Popen(
         argv,

@@ -10,7 +10,7 @@ import pytest
 
 from stratatest.errors import TerraformFailed
 
-pytestmark = pytest.mark.emulator
+pytestmark = pytest.mark.apply
 
 TERRAFORM = Path(__file__).resolve().parents[3] / "terraform"
 STATE_KEY = "examples/backend-consumer/terraform.tfstate"

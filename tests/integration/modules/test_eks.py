@@ -13,7 +13,7 @@ import pytest
 
 from stratatest.inspect import policy as pol
 
-pytestmark = pytest.mark.emulator
+pytestmark = pytest.mark.apply
 
 MODULES = Path(__file__).resolve().parents[3] / "terraform" / "modules"
 AZS = ["us-east-1a", "us-east-1b"]

@@ -9,7 +9,7 @@ import pytest
 
 from stratatest.inspect import policy as pol
 
-pytestmark = pytest.mark.emulator
+pytestmark = pytest.mark.apply
 
 MODULE = Path(__file__).resolve().parents[3] / "terraform" / "modules" / "observability"
 SUBNETS = ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"]

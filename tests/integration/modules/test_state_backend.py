@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.emulator
+pytestmark = pytest.mark.apply
 
 MODULE = Path(__file__).resolve().parents[3] / "terraform" / "modules" / "state-backend"
 

@@ -20,8 +20,7 @@ import pytest
 
 from stratatest.compliance.catalogue import Catalogue, Control, load_catalogue
 from stratatest.compliance.collector import item_controls
-from stratatest.layers import LAYERS
-from stratatest.plugin import layer_of
+from stratatest.layers import LAYERS, item_layer
 
 ROOT = Path(__file__).resolve().parents[3]
 CATALOGUE = ROOT / "controls" / "catalogue.yaml"
@@ -109,7 +108,8 @@ class _Recorder:
 
     def pytest_collection_finish(self, session: pytest.Session) -> None:
         self.rows = [
-            {"nodeid": item.nodeid, "layer": layer_of(item), "controls": item_controls(item)} for item in session.items
+            {"nodeid": item.nodeid, "layer": item_layer(item, "emulator"), "controls": item_controls(item)}
+            for item in session.items
         ]
 
 

@@ -54,7 +54,7 @@ import pytest
 from stratatest.compliance.catalogue import load_catalogue
 from stratatest.compliance.collector import ResultsCollector, validate_items
 from stratatest.compliance.waivers import load_waivers
-from stratatest.plugin import pytest_runtest_makereport
+from stratatest.plugin.record import pytest_runtest_makereport
 
 HERE = Path(__file__).parent
 CATALOGUE = load_catalogue(HERE / "catalogue.yaml")

@@ -68,7 +68,7 @@ def test_hcl_value(value: Any, hcl: str) -> None:
 
 
 def test_render_provider_lists_every_endpoint_and_tags_the_run() -> None:
-    text = render_provider(SETTINGS, ["s3", "sts", "dynamodb"], "st1a2b3c", tags=True)
+    text = render_provider(SETTINGS, ["s3", "sts", "dynamodb"], {RUN_ID_TAG: "st1a2b3c"})
     lines = text.splitlines()
     assert lines[0] == 'provider "aws" {' and lines[-1] == "}"
     assert '  region = "us-east-1"' in lines
@@ -81,9 +81,9 @@ def test_render_provider_lists_every_endpoint_and_tags_the_run() -> None:
 
 def test_render_provider_without_endpoint_or_tags() -> None:
     """A real account (no endpoint URL) gets no endpoints block; static use gets no run tag."""
-    text = render_provider(ProviderSettings(region="eu-west-1"), ["s3"], "st1", tags=False)
+    text = render_provider(ProviderSettings(region="eu-west-1"), ["s3"], None)
     assert text == 'provider "aws" {\n  region = "eu-west-1"\n}\n'
-    assert "default_tags" not in render_provider(SETTINGS, ["s3"], None, tags=True)
+    assert "default_tags" not in render_provider(SETTINGS, ["s3"], {})
 
 
 @pytest.mark.parametrize(
@@ -163,7 +163,7 @@ def test_rendered_provider_is_valid_for_the_real_aws_provider(tmp_path: Path) ->
     ws = harness.static_workspace(toolchain(), module, tmp_path / "work")
     names = endpoint_names(ws.tf, ws.path / wd.LOCK_FILE)
     assert len(names) > 250 and {"s3", "sts", "dynamodb", "iam", "kms"} <= set(names)
-    written = write_provider(ws.path, module, render_provider(SETTINGS, names, "st1", tags=True))
+    written = write_provider(ws.path, module, render_provider(SETTINGS, names, {RUN_ID_TAG: "st1"}))
     assert written.name == "stratatest_provider.tf"
     result = ws.tf.execute_command("validate", "-no-color")
     assert "The configuration is valid" in result.out

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from stratatest.errors import TerraformFailed, ToolMissing
-from stratatest.report.redact import MASK
+from stratatest.secrets import MASK
 from stratatest.terraform.runner import Terraform, error_lines
 from stratatest.toolchain import toolchain
 

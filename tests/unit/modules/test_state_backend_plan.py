@@ -86,7 +86,7 @@ def test_kms_key_rotates(plan) -> None:
 
 @pytest.mark.control("STRATA-DDB-001", "STRATA-TFSTATE-001")
 def test_lock_table_on_demand_with_pitr(plan) -> None:
-    table = plan["aws_dynamodb_table.lock"]
+    table = plan["aws_dynamodb_table.lock[0]"]
     assert table["billing_mode"] == "PAY_PER_REQUEST"
     assert table["hash_key"] == "LockID"
     assert table["attribute"] == [{"name": "LockID", "type": "S"}]
@@ -95,7 +95,7 @@ def test_lock_table_on_demand_with_pitr(plan) -> None:
 
 @pytest.mark.control("STRATA-DDB-002")
 def test_lock_table_encrypted_with_the_module_key(plan) -> None:
-    table = plan["aws_dynamodb_table.lock"]
+    table = plan["aws_dynamodb_table.lock[0]"]
     assert table["server_side_encryption"][0]["enabled"] is True
     assert "aws_kms_key.state" in plan.references(table.address, "server_side_encryption.kms_key_arn")
 
@@ -107,11 +107,23 @@ def test_every_resource_tagged(plan) -> None:
         assert resource["tags"].items() >= VARIABLES["tags"].items(), resource.address
 
 
+@pytest.mark.control("STRATA-TFSTATE-001")
+def test_lockfile_locking_needs_no_table(plan_of) -> None:
+    """S3-native locking (Terraform >= 1.10): no table, and consumers are told to use the lock file."""
+    lockfile = plan_of(MODULE, **VARIABLES, locking="lockfile")
+    assert lockfile.of_type("aws_dynamodb_table") == []
+    config = lockfile.output("backend_config")
+    assert config["use_lockfile"] is True
+    assert "dynamodb_table" not in config
+    assert lockfile.output("lock_table_name") is None
+
+
 BAD_INPUT = {
     "bucket_name": "Not_A_Bucket",
     "noncurrent_version_expiration_days": 0,
     "kms_rotation_period_in_days": 30,
     "kms_deletion_window_in_days": 3,
+    "locking": "etcd",
 }
 
 

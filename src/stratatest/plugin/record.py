@@ -1,0 +1,95 @@
+"""The results record: registered once per process, written by the controller; each report shaped first.
+
+Shaping happens in the process that ran the test, before anything prints or records the report: a
+StratatestError becomes its one line, a failure an active waiver covers becomes an expected failure naming
+the waiver, and known secrets are masked in the failure text and captured output.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stratatest.errors import StratatestError
+
+
+def register_results(config: pytest.Config, target: Any) -> None:
+    from stratatest.compliance.catalogue import default_catalogue_path, load_catalogue
+    from stratatest.compliance.collector import ResultsCollector
+    from stratatest.compliance.waivers import default_waivers_path, load_waivers
+
+    path, waivers_path = config.getoption("catalogue"), config.getoption("waivers")
+    try:
+        catalogue = load_catalogue(Path(path) if path else default_catalogue_path())
+        waivers = load_waivers(Path(waivers_path) if waivers_path else default_waivers_path(catalogue), catalogue)
+    except StratatestError as err:
+        raise pytest.UsageError(str(err)) from None
+    results = config.getoption("results")
+    controller = not hasattr(config, "workerinput")  # only the controller writes the record
+    facts = {k: v for k, v in target.describe().items() if v is not None} if controller else {}
+    collector = ResultsCollector(
+        config,
+        catalogue,
+        run_id=config.stratatest_run_id,  # type: ignore[attr-defined]
+        target=facts,
+        tool_versions=_tool_versions() if controller else {},
+        results_path=Path(results) if results else None,
+        shared_dir=config.stratatest_shared,  # type: ignore[attr-defined]
+        waivers=waivers,
+    )
+    config.pluginmanager.register(collector, "stratatest-results")
+    config.stratatest_catalogue = catalogue  # type: ignore[attr-defined]
+    config.stratatest_waivers = waivers  # type: ignore[attr-defined]
+
+
+def _tool_versions() -> dict[str, str]:
+    import importlib.metadata as md
+
+    from stratatest.toolchain import find_helm, find_mirror, find_prometheus_tools, find_terraform
+
+    # The target's own version is in the target facts, from the target itself.
+    packages = ("stratatest", "pytest", "boto3", "tftest", "checkov", "compliance-trestle", "py-ocsf-models")
+    versions = {pkg: md.version(pkg) for pkg in packages}
+    versions["terraform"] = find_terraform().version or "missing"
+    try:
+        versions["aws provider"] = ", ".join(find_mirror()[1]) or "from the registry"
+    except StratatestError:
+        versions["aws provider"] = "missing"
+    for tool in (find_helm(), *find_prometheus_tools()):
+        found = re.search(r"\d+\.\d+[\w.+-]*", tool.version or "")  # "promtool, version 2.42.0+ds (branch…"
+        versions[tool.name] = found.group(0) if found else tool.version or "not found"
+    return versions
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[Any]:
+    """Shape each report before anything prints or records it, in the process that ran the test.
+
+    A StratatestError is the user's to act on: its one line, not a traceback. A failure that an active waiver
+    covers becomes an expected failure naming the waiver (the collector records it as "waived"). Known secrets
+    and secret-looking text are masked in the failure and captured output: this is what the terminal, JUnit and
+    the results record all read.
+    """
+    from stratatest.compliance.collector import WAIVER_PROPERTY, item_controls
+    from stratatest.secrets import redact
+
+    report = yield
+    if call.excinfo is not None and isinstance(call.excinfo.value, StratatestError):
+        report.longrepr = f"{type(call.excinfo.value).__name__}: {call.excinfo.value}"
+    if report.failed:
+        text = str(report.longrepr)
+        if redact(text) != text:
+            report.longrepr = redact(text)
+    report.sections = [(title, redact(content)) for title, content in report.sections]  # `-rA` prints passes' too
+    waivers = getattr(item.config, "stratatest_waivers", None)
+    if report.failed and report.when == "call" and waivers is not None:
+        waiver = waivers.for_test(item.nodeid, item_controls(item))
+        if waiver is not None:
+            report.outcome = "skipped"
+            report.wasxfail = waiver.summary
+            report.user_properties.append((WAIVER_PROPERTY, waiver.id))
+    return report

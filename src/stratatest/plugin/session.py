@@ -1,0 +1,114 @@
+"""The run: its id and folders, the target's preflight before anything is created, interrupts and notices.
+
+The controller (or the only process without xdist) decides the run id and the shared folder and passes them
+to every worker. A real account's guard (`Target.preflight`) runs here, once, before any worker starts: a
+refusal ends the run with one line and exit code 6, having created nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from stratatest.errors import EXIT_ERROR, EXIT_REFUSED, SandboxRefused, StratatestError
+from stratatest.plugin.options import region, selected_controls, selected_layers, target_spec
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    from stratatest.plugin.record import register_results
+    from stratatest.runs import check_run_id, new_run_id, prune
+    from stratatest.terraform.stack import install_guards, set_notifier
+
+    workerinput = getattr(config, "workerinput", None)
+    if workerinput:
+        config.stratatest_run_id = workerinput["stratatest_run_id"]  # type: ignore[attr-defined]
+        config.stratatest_shared = Path(workerinput["stratatest_shared"])  # type: ignore[attr-defined]
+    else:
+        try:
+            run_id = check_run_id(config.getoption("run_id")) if config.getoption("run_id") else new_run_id()
+        except StratatestError as err:
+            raise pytest.UsageError(f"--run-id: {err}") from None
+        config.stratatest_run_id = run_id  # type: ignore[attr-defined]
+        shared = Path(tempfile.mkdtemp(prefix=f"stratatest-{run_id}-"))
+        (shared / "pid").write_text(str(os.getpid()))
+        config.stratatest_shared = shared  # type: ignore[attr-defined]
+        prune()
+    selected_layers(config)  # an unknown --layer is a usage error before anything starts
+    target = _checked_target(config)
+    config.stratatest_apply_layer = target.layer  # type: ignore[attr-defined]
+    install_guards()
+    set_notifier(lambda text: _write_past_capture(config, text))
+    register_results(config, target)
+    selected_controls(config, config.stratatest_catalogue)  # type: ignore[attr-defined]  # likewise --control
+
+
+def _checked_target(config: pytest.Config) -> Any:
+    """The run's target, built (not started) so its options are checked now; its guard runs on the controller."""
+    from stratatest.targets import make_target
+
+    shared: Path = config.stratatest_shared  # type: ignore[attr-defined]
+    try:
+        target = make_target(
+            target_spec(config), workdir=shared, region=region(config), run_id=config.stratatest_run_id
+        )  # type: ignore[attr-defined]
+    except StratatestError as err:
+        raise pytest.UsageError(f"--target: {err}") from None
+    if not hasattr(config, "workerinput"):
+        try:
+            target.preflight()
+        except SandboxRefused as err:
+            pytest.exit(f"stratatest: refused: {err}", returncode=EXIT_REFUSED)
+        except StratatestError as err:
+            pytest.exit(f"stratatest: {err}", returncode=EXIT_ERROR)
+    return target
+
+
+def _write_past_capture(config: pytest.Config, text: str) -> None:
+    """Harness notices (interrupts, kept state) must reach the terminal even while output is captured."""
+    capture = config.pluginmanager.getplugin("capturemanager")
+    reporter = config.pluginmanager.getplugin("terminalreporter")
+    if capture is None or reporter is None:
+        print(text, file=sys.stderr, flush=True)
+        return
+    with capture.global_and_fixture_disabled():
+        reporter.write_line(text)
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    from stratatest.terraform.stack import NOTICES
+
+    if NOTICES:
+        terminalreporter.section("stratatest notices")
+        for text in NOTICES:
+            terminalreporter.write_line(text)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    """pytest-xdist: every worker shares the controller's run id and run folder."""
+    node.workerinput["stratatest_run_id"] = node.config.stratatest_run_id
+    node.workerinput["stratatest_shared"] = str(node.config.stratatest_shared)
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    session.config.stratatest_failed = exitstatus not in (0, 5)  # type: ignore[attr-defined]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """The run folder goes, unless the run failed after starting a target: then its logs (the emulator's
+    requests and answers, its server log) are what explains the failure, so it is kept and named."""
+    if hasattr(config, "workerinput") or not hasattr(config, "stratatest_shared"):
+        return
+    shared: Path = config.stratatest_shared  # type: ignore[attr-defined]
+    if getattr(config, "stratatest_failed", False) and any(shared.glob("target-*")):
+        from stratatest.terraform.stack import notice
+
+        notice(f"the run failed; its folder is kept for the logs: {shared}")
+        return
+    shutil.rmtree(shared, ignore_errors=True)
