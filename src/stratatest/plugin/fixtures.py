@@ -228,6 +228,21 @@ def stacks(harness: Any, module_path: Callable[[str], Path]) -> Iterator[Callabl
 
 
 @pytest.fixture(scope="session")
+def needs_services(target: Any) -> Callable[..., None]:
+    """`needs_services("eks")`: skip, *not assessed* with the target's reason, unless the target serves them all.
+
+    For what a test sets up itself through boto3; what it applies through `stacks` is checked by the stack.
+    """
+
+    def check(*services: str) -> None:
+        reason = target.unsupported(services)
+        if reason:
+            pytest.skip(f"not assessed: {reason}")
+
+    return check
+
+
+@pytest.fixture(scope="session")
 def aws(target: Any) -> Any:
     from stratatest.inspect import AWS
 

@@ -389,7 +389,7 @@ def test_stratatest_run_on_localstack(localstack_endpoint: str, tmp_path: Path) 
     record = RunRecord.read(reports / "results.json")
     assert record.target["name"] == "localstack"
     assert record.target["layer"] == "emulator"
-    assert re.match(r"\d{4}\.\d+", str(record.target.get("version"))), record.target
+    assert re.match(r"\d{4}\.\d+", str(record.target.get("localstack_version"))), record.target
     by_file: dict[str, list[str]] = {}
     for result in record.results:
         by_file.setdefault(result.nodeid.split("::")[0], []).append(result.outcome)
@@ -399,7 +399,7 @@ def test_stratatest_run_on_localstack(localstack_endpoint: str, tmp_path: Path) 
         assert by_file[served] and set(by_file[served]) == {"passed"}, (served, by_file[served])
     # Not served (EKS, RDS, ECR, DynamoDB without Java 21, ...): skipped, with LocalStack's own reason.
     skipped = [r for r in record.results if r.outcome == "skipped"]
-    for path in ("test_eks.py", "test_ecr.py", "test_state_backend.py", "envs/test_dev.py"):
+    for path in ("test_eks.py", "test_ecr.py", "test_state_backend.py", "envs/test_dev.py", "test_observability.py"):
         reasons = [r.skip_reason or "" for r in skipped if r.nodeid.split("::")[0].endswith(path)]
         assert reasons, path
         assert all("not assessed" in reason and "LocalStack" in reason for reason in reasons), reasons

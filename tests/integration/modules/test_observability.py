@@ -16,8 +16,9 @@ SUBNETS = ["subnet-0a1b2c3d4e5f60001", "subnet-0a1b2c3d4e5f60002"]
 
 
 @pytest.fixture(scope="module")
-def node_group(aws, unique_name):
+def node_group(aws, unique_name, needs_services):
     """An EKS cluster with one managed node group for the alarms to watch; removed after the stack is destroyed."""
+    needs_services("eks")  # made here with boto3, not by the stack, so the stack's own check would come too late
     eks = aws.client("eks")
     cluster, group = unique_name("obs-eks"), "general"
     role = "arn:aws:iam::123456789012:role/eks"
