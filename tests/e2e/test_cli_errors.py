@@ -110,3 +110,47 @@ def test_malformed_hcl(project: pytest.Pytester) -> None:
     assert "TerraformFailed: terraform init failed" in output
     assert "main.tf" in output or "Invalid expression" in output
     assert "Traceback" not in output
+
+
+@pytest.mark.parametrize(
+    ("target", "code", "needle"),
+    [
+        ("bogus", 4, "unknown target 'bogus' — choose one of: moto, localstack, aws"),
+        ("moto:prot=1", 4, "target 'moto' has no option prot"),
+        ("moto:port=http", 4, "port='http' is not a TCP port"),
+        ("aws", 6, "sandbox guard refused (opt-in)"),
+        ("aws:account=444455556666", 6, "sandbox guard refused (allowed): account 444455556666 (production-example)"),
+        ("aws:account=999999999999", 6, "refused (allowed): account 999999999999 is not on the allow list"),
+        ("localstack:endpoint=http://192.0.2.1:4566", 4, "give LocalStack on this machine"),
+    ],
+)
+def test_bad_targets_are_one_line_and_run_nothing(target: str, code: int, needle: str, tmp_path: Path) -> None:
+    """A wrong target, or a real account the guard refuses, stops the run before any test or terraform call."""
+    proc = run([*STRATATEST, "run", "--workers=1", f"--target={target}", f"--reports={tmp_path}", "--layer=emulator"])
+    assert_clean_error(proc, needle)
+    assert proc.returncode == code
+    assert "passed" not in proc.stdout and "terraform" not in proc.stdout.lower()
+    assert not (tmp_path / "results.json").exists()
+
+
+def test_a_localstack_that_is_not_running_is_one_line(tmp_path: Path) -> None:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]  # bound, not listening: connections are refused
+        target = f"--target=localstack:endpoint=http://127.0.0.1:{port},wait=1"
+        proc = run([*STRATATEST, "run", "--workers=2", target, f"--reports={tmp_path}", "--layer=emulator"])
+    assert_clean_error(
+        proc, f"no LocalStack answered at http://127.0.0.1:{port} within 1 s", "scripts/localstack start"
+    )
+    assert proc.returncode == 3
+    assert "INTERNALERROR" not in proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [(["cleanup", "nope"], "no kept run 'nope'"), (["cleanup", "../x"], "run id '../x' is not usable")],
+)
+def test_cleanup_of_what_is_not_a_kept_run(argv: list[str], needle: str) -> None:
+    proc = run([*STRATATEST, *argv])
+    assert_clean_error(proc, needle)
+    assert proc.returncode == 3

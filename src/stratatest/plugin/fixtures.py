@@ -122,7 +122,10 @@ def _check_nothing_left(tgt: Any, run_id: str) -> None:
 
 @pytest.fixture(scope="session")
 def harness(toolchain: Any, target: Any, run_id: str, pytestconfig: pytest.Config) -> Iterator[Any]:
+    from stratatest.runs import prune
     from stratatest.terraform.harness import Harness
+
+    prune()  # what dead runs left that holds nothing; here, since only a run that uses terraform makes any
 
     h = Harness(toolchain, target, run_id, pytestconfig.stratatest_shared)  # type: ignore[attr-defined]
     try:

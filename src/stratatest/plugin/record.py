@@ -7,6 +7,7 @@ the waiver, and known secrets are masked in the failure text and captured output
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,11 +19,21 @@ from stratatest.errors import StratatestError
 
 
 def register_results(config: pytest.Config, target: Any) -> None:
-    from stratatest.compliance.catalogue import default_catalogue_path, load_catalogue
+    from stratatest.compliance.catalogue import CATALOGUE_ENV, Catalogue, default_catalogue_path, load_catalogue
     from stratatest.compliance.collector import ResultsCollector
-    from stratatest.compliance.waivers import default_waivers_path, load_waivers
+    from stratatest.compliance.waivers import Waivers, default_waivers_path, load_waivers
 
     path, waivers_path = config.getoption("catalogue"), config.getoption("waivers")
+    asked = path or os.environ.get(CATALOGUE_ENV) or config.getoption("results")
+    if not asked:
+        try:
+            default_catalogue_path()
+        except StratatestError:
+            # Not a stratatest project (an unrelated pytest run where the package happens to be installed): no
+            # catalogue, no record, no tool probing. The fixtures still work; a control marker is then an error.
+            config.stratatest_catalogue = Catalogue([])  # type: ignore[attr-defined]
+            config.stratatest_waivers = Waivers([], [])  # type: ignore[attr-defined]
+            return
     try:
         catalogue = load_catalogue(Path(path) if path else default_catalogue_path())
         waivers = load_waivers(Path(waivers_path) if waivers_path else default_waivers_path(catalogue), catalogue)

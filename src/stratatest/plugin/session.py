@@ -22,7 +22,7 @@ from stratatest.plugin.options import region, selected_controls, selected_layers
 
 def pytest_configure(config: pytest.Config) -> None:
     from stratatest.plugin.record import register_results
-    from stratatest.runs import check_run_id, new_run_id, prune
+    from stratatest.runs import check_run_id, new_run_id
     from stratatest.terraform.stack import install_guards, set_notifier
 
     workerinput = getattr(config, "workerinput", None)
@@ -38,7 +38,6 @@ def pytest_configure(config: pytest.Config) -> None:
         shared = Path(tempfile.mkdtemp(prefix=f"stratatest-{run_id}-"))
         (shared / "pid").write_text(str(os.getpid()))
         config.stratatest_shared = shared  # type: ignore[attr-defined]
-        prune()
     selected_layers(config)  # an unknown --layer is a usage error before anything starts
     target = _checked_target(config)
     config.stratatest_apply_layer = target.layer  # type: ignore[attr-defined]

@@ -57,7 +57,8 @@ class Target(abc.ABC):
         return cls(region, workdir=workdir, run_id=run_id)
 
     def preflight(self) -> None:
-        """Checks that must pass before anything is created (a real account's guard); once per run, up front."""
+        """Checks that must pass before anything is created (a real account's guard, an attached emulator that
+        must answer); once per run, in the controller before any worker starts, so a failure is one line."""
         return None
 
     @abc.abstractmethod

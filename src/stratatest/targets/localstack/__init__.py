@@ -95,6 +95,10 @@ class LocalStackTarget(Target):
                 hint=START_HINT,
             ) from None
 
+    def preflight(self) -> None:
+        """A LocalStack that is not running is the commonest mistake: say so once, before any worker starts."""
+        self.start()
+
     def stop(self) -> None:
         """Nothing to release: LocalStack belongs to whoever started it, and its state stays for inspection."""
 
