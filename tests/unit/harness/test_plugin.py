@@ -200,3 +200,16 @@ def test_same_plan_is_computed_once_per_run(project: pytest.Pytester, monkeypatc
 
 def test_different_variables_are_planned_separately(project: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
     assert _count_plans(project, monkeypatch, ("one", "two")) == 2
+
+
+def test_inert_in_a_project_that_is_not_stratatests(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Installed but unused: an unrelated test suite runs as before; no record, no cache, no tool probing."""
+    cache = pytester.path / "cache"
+    monkeypatch.setenv("STRATATEST_CACHE_DIR", str(cache))
+    monkeypatch.delenv("STRATATEST_CATALOGUE", raising=False)
+    pytester.makepyfile(test_plain="def test_ok():\n    assert True\n")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider", "-n", "0")
+    result.assert_outcomes(passed=1)
+    assert result.ret == 0
+    assert not cache.exists()
+    assert "stratatest:" not in result.stdout.str() + result.stderr.str()  # no notice, no error
