@@ -19,6 +19,7 @@ import yaml
 
 from stratatest.errors import ConfigError
 from stratatest.paths import display_path, file_from_env
+from stratatest.strictyaml import StrictLoader, yaml_location
 
 CATALOGUE_ENV = "STRATATEST_CATALOGUE"
 CATALOGUE_RELPATH = Path("controls") / "catalogue.yaml"
@@ -306,30 +307,3 @@ def _no_unknown_keys(entry: dict[str, Any], allowed: set[str], where: str) -> No
 
 def _kind(value: Any) -> str:
     return "nothing" if value is None else f"{type(value).__name__} {value!r}"[:80]
-
-
-def yaml_location(err: yaml.YAMLError, text: str) -> str:
-    mark = getattr(err, "problem_mark", None)
-    problem = getattr(err, "problem", None) or str(err).splitlines()[0]
-    if mark is None:
-        return f": {problem}"
-    lines = text.splitlines()
-    source = lines[mark.line].strip() if mark.line < len(lines) else ""
-    return f" at line {mark.line + 1}, column {mark.column + 1}: {problem}" + (f": {source!r}" if source else "")
-
-
-class StrictLoader(yaml.SafeLoader):
-    """SafeLoader that rejects duplicate keys, which PyYAML would silently resolve as last-one-wins."""
-
-
-def _construct_mapping(loader: StrictLoader, node: yaml.MappingNode, deep: bool = False) -> dict[Any, Any]:
-    seen: set[Any] = set()
-    for key_node, _ in node.value:
-        key = loader.construct_object(key_node, deep=deep)
-        if key in seen:
-            raise yaml.constructor.ConstructorError(None, None, f"duplicate key {key!r}", key_node.start_mark)
-        seen.add(key)
-    return loader.construct_mapping(node, deep=deep)
-
-
-StrictLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)

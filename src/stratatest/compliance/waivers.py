@@ -22,10 +22,11 @@ from typing import Any
 
 import yaml
 
-from stratatest.compliance.catalogue import Catalogue, StrictLoader, yaml_location
+from stratatest.compliance.catalogue import Catalogue
 from stratatest.compliance.results import WaiverStatus
 from stratatest.errors import ConfigError
 from stratatest.paths import file_from_env
+from stratatest.strictyaml import StrictLoader, yaml_location
 
 WAIVERS_ENV = "STRATATEST_WAIVERS"
 WAIVERS_FILENAME = "waivers.yaml"

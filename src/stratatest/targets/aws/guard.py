@@ -29,9 +29,9 @@ from botocore.exceptions import (
     ProfileNotFound,
 )
 
-from stratatest.compliance.catalogue import StrictLoader, yaml_location
 from stratatest.errors import ConfigError, SandboxRefused
 from stratatest.paths import display_path, file_from_env
+from stratatest.strictyaml import StrictLoader, yaml_location
 
 __all__ = [
     "ALLOWLIST_ENV",
