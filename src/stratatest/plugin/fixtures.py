@@ -28,6 +28,7 @@ import pytest
 
 from stratatest.errors import EXIT_ERROR, NotAssessable, StratatestError
 from stratatest.plugin.options import region, target_spec
+from stratatest.plugin.session import check_nothing_left
 
 
 def _fatal(err: StratatestError) -> None:
@@ -66,6 +67,7 @@ def target(pytestconfig: pytest.Config) -> Iterator[Any]:
     """The run's target, started once per process; what it learned on start goes to the record."""
     from stratatest.compliance.collector import TARGET_FACTS_FILE
     from stratatest.targets import make_target
+    from stratatest.terraform.stack import live_stacks
 
     shared: Path = pytestconfig.stratatest_shared  # type: ignore[attr-defined]
     workdir = Path(tempfile.mkdtemp(prefix="target-", dir=shared))
@@ -81,9 +83,15 @@ def target(pytestconfig: pytest.Config) -> Iterator[Any]:
         tmp.write_text(json.dumps(tgt.describe(), default=str))
         os.replace(tmp, facts)
     cap = _wall_clock_cap(tgt)
+    # Several processes share a target that outlives them (LocalStack, an account): one worker's check would see
+    # another's live stacks, so there the controller checks once every worker is done (session.py).
+    shared_target = tgt.outlives_run and hasattr(pytestconfig, "workerinput")
     try:
         yield tgt
-        _check_nothing_left(tgt, run_id)
+        if not shared_target and not live_stacks():  # live ones: the atexit guard destroys and reports them
+            leftovers = check_nothing_left(tgt, run_id)
+            if leftovers:
+                raise StratatestError(f"run {run_id} left resources behind in {tgt.name}: {', '.join(leftovers)}")
     finally:
         if cap is not None:
             cap.cancel()
@@ -105,19 +113,6 @@ def _wall_clock_cap(tgt: Any) -> threading.Timer | None:
     timer.daemon = True
     timer.start()
     return timer
-
-
-def _check_nothing_left(tgt: Any, run_id: str) -> None:
-    """At the end of the session every resource tagged with the run id must be gone."""
-    from stratatest.targets.leftovers import left_behind
-    from stratatest.terraform.stack import live_stacks, notice
-
-    if live_stacks():
-        return  # the atexit guard destroys these; checking now would only report them twice
-    leftovers = left_behind(tgt, run_id)
-    if leftovers:
-        notice(f"run {run_id} left {len(leftovers)} resource(s) in {tgt.name}: {', '.join(leftovers)}")
-        raise StratatestError(f"run {run_id} left resources behind in {tgt.name}: {', '.join(leftovers)}")
 
 
 @pytest.fixture(scope="session")
@@ -241,6 +236,20 @@ def needs_services(target: Any) -> Callable[..., None]:
         reason = target.unsupported(services)
         if reason:
             pytest.skip(f"not assessed: {reason}")
+
+    return check
+
+
+@pytest.fixture(scope="session")
+def without_gaps(target: Any) -> Callable[..., None]:
+    """`without_gaps("policy_enforcement")`: skip, *not assessed* with the target's reason, when the target has
+    any of these known gaps (`Target.gaps()`): the test would only measure the emulator, not the module."""
+
+    def check(*gap_ids: str) -> None:
+        known = target.gaps()
+        reasons = [f"{gap}: {known[gap]}" for gap in gap_ids if gap in known]
+        if reasons:
+            pytest.skip(f"not assessed on {target.name}: {'; '.join(reasons)}")
 
     return check
 

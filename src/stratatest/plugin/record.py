@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from stratatest.errors import StratatestError
+from stratatest.errors import NotAssessable, StratatestError
 
 
 def register_results(config: pytest.Config, target: Any) -> None:
@@ -89,6 +89,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     from stratatest.secrets import redact
 
     report = yield
+    if call.excinfo is not None and isinstance(call.excinfo.value, NotAssessable):
+        # The target cannot serve what the test needs (a service, a plain-HTTP endpoint): not assessed, not failed.
+        report.outcome = "skipped"
+        report.longrepr = (str(item.path), (item.location[1] or 0) + 1, f"not assessed: {call.excinfo.value}")
+        return report
     if call.excinfo is not None and isinstance(call.excinfo.value, StratatestError):
         report.longrepr = f"{type(call.excinfo.value).__name__}: {call.excinfo.value}"
     if report.failed:

@@ -95,8 +95,57 @@ def pytest_configure_node(node: Any) -> None:
     node.workerinput["stratatest_shared"] = str(node.config.stratatest_shared)
 
 
+def check_nothing_left(tgt: Any, run_id: str) -> list[str]:
+    """At the end of the run every resource tagged with the run id must be gone; returns (and tells) what is not.
+
+    Listed as a sweep lists them (`targets.sweep`): the tagging API plus what it does not return (IAM roles and
+    OIDC providers, elastic IPs, launch templates), so a leak is named with the command that removes it.
+    """
+    from stratatest.targets.sweep import sweep
+    from stratatest.terraform.stack import notice
+
+    leftovers = [c.arn for c in sweep(tgt, run_id=run_id, expired=False)]
+    if leftovers:
+        notice(
+            f"run {run_id} left {len(leftovers)} resource(s) in {tgt.name}: {', '.join(leftovers)}; remove them with: "
+            f"stratatest sweep --target {tgt.spec} --run {run_id} --yes"
+        )
+    return leftovers
+
+
+@pytest.hookimpl(tryfirst=True)  # before the record is written, so a leak fails the run it is recorded in
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
-    session.config.stratatest_failed = exitstatus not in (0, 5)  # type: ignore[attr-defined]
+    from stratatest.compliance.collector import TARGET_FACTS_FILE
+
+    config = session.config
+    shared: Path | None = getattr(config, "stratatest_shared", None)
+    if _xdist_controller(config) and shared is not None and (shared / TARGET_FACTS_FILE).exists():  # a worker used it
+        _check_shared_target(session)
+    config.stratatest_failed = session.exitstatus not in (0, 5)  # type: ignore[attr-defined]
+
+
+def _xdist_controller(config: pytest.Config) -> bool:
+    return not hasattr(config, "workerinput") and config.pluginmanager.getplugin("dsession") is not None
+
+
+def _check_shared_target(session: pytest.Session) -> None:
+    """The workers shared a target that outlives them: now that all are done, look for what the run left."""
+    from stratatest.targets import make_target
+    from stratatest.terraform.stack import notice
+
+    config = session.config
+    shared: Path = config.stratatest_shared  # type: ignore[attr-defined]
+    run_id: str = config.stratatest_run_id  # type: ignore[attr-defined]
+    try:
+        target = make_target(target_spec(config), workdir=shared, region=region(config), run_id=run_id)
+        if not target.outlives_run:
+            return
+        with target:
+            if check_nothing_left(target, run_id):
+                session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    except StratatestError as err:
+        notice(f"could not check what run {run_id} left on {target_spec(config)}: {err}")
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, ClassVar
 
-from stratatest.errors import ConfigError
+from stratatest.errors import ConfigError, NotAssessable
 
 
 @dataclass(frozen=True)
@@ -83,6 +83,13 @@ class Target(abc.ABC):
     @abc.abstractmethod
     def client(self, service: str) -> Any:
         """A boto3 client for `service` bound to this target."""
+
+    def http_client(self, service: str) -> Any:
+        """A boto3 client over plain HTTP (`aws:SecureTransport` false), to show a TLS-only policy denying.
+
+        A target without one raises NotAssessable: a test that needs it is then *not assessed* there.
+        """
+        raise NotAssessable(f"{self.name} has no plain-HTTP endpoint to show a TLS-only policy denying")
 
     @property
     def outlives_run(self) -> bool:

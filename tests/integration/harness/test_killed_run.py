@@ -111,3 +111,53 @@ def test_sigkill_mid_apply_then_cleanup_and_sweep_leave_nothing(moto: MotoTarget
     assert deleted.returncode == 0, deleted.stdout + deleted.stderr
     assert left_behind(moto, run_id) == []
     assert not aws.s3_bucket(bucket).exists
+
+
+CAPPED_TEST = """
+import time
+from pathlib import Path
+
+
+def test_outlives_the_cap(stacks, run_id):
+    stacks(Path(__file__).parent / "bucket", name=f"capped-{run_id}")
+    time.sleep(600)  # far past the cap: the run must be stopped, not wait for this
+"""
+
+BUCKET_MODULE = """
+terraform {
+  required_providers {
+    aws = { source = "hashicorp/aws", version = "~> 5.100" }
+  }
+}
+variable "name" { type = string }
+resource "aws_s3_bucket" "this" {
+  bucket        = var.name
+  force_destroy = true
+}
+"""
+
+
+def test_a_run_past_its_wall_clock_cap_destroys_and_fails(moto: MotoTarget, tmp_path: Path) -> None:
+    """`max_minutes`: at the cap the run is stopped as SIGTERM would stop it; what it created is destroyed."""
+    run_id = f"cap{secrets.token_hex(2)}"
+    accounts = tmp_path / "accounts.yaml"
+    accounts.write_text(f'allow:\n  - account: "{MOTO_ACCOUNT}"\n    name: moto-stand-in\n    regions: [us-east-1]\n')
+    spec = (
+        f"aws:account={MOTO_ACCOUNT},endpoint={moto.endpoint_url},ca_bundle={moto.ca_bundle},allowlist={accounts},"
+        "max_minutes=1"
+    )
+    env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    (tmp_path / "bucket").mkdir()
+    (tmp_path / "bucket" / "main.tf").write_text(BUCKET_MODULE)
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")
+    (tmp_path / "test_inner.py").write_text(CAPPED_TEST)
+    argv = [sys.executable, "-m", "pytest", "test_inner.py", "-p", "no:cacheprovider", f"--run-id={run_id}",
+            f"--catalogue={CATALOGUE}", f"--target={spec}"]  # fmt: skip
+    proc = subprocess.run(argv, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=400)
+    output = proc.stdout + proc.stderr
+    assert proc.returncode == pytest.ExitCode.INTERRUPTED, output
+    assert "the run reached its wall-clock cap on aws" in output, output
+    assert "Traceback" not in output, output
+    assert left_behind(moto, run_id) == [], output
+    assert not AWS(moto).s3_bucket(f"capped-{run_id}").exists
+    assert runs.kept_stacks(run_id) == []

@@ -42,7 +42,8 @@ def test_bucket_blocks_public_access(backend, aws) -> None:
 
 
 @pytest.mark.control("STRATA-S3-003")
-def test_bucket_denies_insecure_transport(backend, aws, target) -> None:
+def test_bucket_denies_insecure_transport(backend, aws, target, without_gaps) -> None:
+    without_gaps("policy_enforcement", "s3_secure_transport")  # an emulator that lets plain HTTP through anyway
     bucket_name = backend[1]["bucket_name"]
     assert aws.s3_bucket(bucket_name).denies_insecure_transport
     # The policy is enforced, not just present: over TLS a write works, over plain HTTP it is refused.

@@ -167,3 +167,23 @@ def test_rendered_provider_is_valid_for_the_real_aws_provider(tmp_path: Path) ->
     assert written.name == "stratatest_provider.tf"
     result = ws.tf.execute_command("validate", "-no-color")
     assert "The configuration is valid" in result.out
+
+
+def test_run_tags_reach_a_root_module_that_declares_them(tmp_path: Path) -> None:
+    """A sandbox account tags owner and expiry too: a root module with its own provider gets them as a variable."""
+    from stratatest.errors import ConfigError
+    from stratatest.terraform.provider import run_id_variables
+
+    module = tmp_path / "env"
+    module.mkdir()
+    (module / "main.tf").write_text('provider "aws" {}\nvariable "run_id" {}\n')
+    tags = {"stratatest:owner": "ci", "stratatest:expires": "2026-12-08T00:00:00Z"}
+    assert run_id_variables(module, "r1") == {"run_id": "r1"}
+    with pytest.raises(ConfigError, match='no variable "run_tags": on this target every resource must also carry'):
+        run_id_variables(module, "r1", tags)
+    (module / "variables.tf").write_text('variable "run_tags" {\n  type = map(string)\n}\n')
+    assert run_id_variables(module, "r1", tags) == {"run_id": "r1", "run_tags": tags}
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "main.tf").write_text('resource "aws_s3_bucket" "b" {}\n')
+    assert run_id_variables(plain, "r1", tags) == {}  # its provider block is generated, tags and all

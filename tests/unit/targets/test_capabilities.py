@@ -91,3 +91,32 @@ def test_a_test_pinned_to_another_layer_is_skipped_with_why(project: pytest.Pyte
     result = project.runpytest("-n", "0", "-rs")
     result.assert_outcomes(skipped=1)
     result.stdout.fnmatch_lines(["*needs a target of the sandbox layer; this run's target is at the emulator layer*"])
+
+
+def test_what_the_target_cannot_serve_is_not_assessed(project: pytest.Pytester) -> None:
+    """NotAssessable anywhere in a test, and a known gap the test names, are skips with the target's reason."""
+    project.makepyfile(
+        test_gaps="""
+        from stratatest.errors import NotAssessable
+
+        def test_no_http(target):
+            target.http_client = lambda service: (_ for _ in ()).throw(NotAssessable("no plain-HTTP endpoint"))
+            target.http_client("s3")
+
+        def test_gap(target, without_gaps):
+            target.gaps = lambda: {"policy_enforcement": "policies are not evaluated"}
+            without_gaps("policy_enforcement")
+
+        def test_other_gap(target, without_gaps):
+            target.gaps = lambda: {"policy_enforcement": "policies are not evaluated"}
+            without_gaps("something_else")
+        """
+    )
+    result = project.runpytest("-n", "0", "-rs")
+    result.assert_outcomes(passed=1, skipped=2)
+    result.stdout.fnmatch_lines(
+        [
+            "*not assessed: no plain-HTTP endpoint*",
+            "*not assessed on moto: policy_enforcement: policies are not evaluated*",
+        ]
+    )

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
 
-from stratatest.errors import ConfigError, TargetError
+from stratatest.errors import ConfigError, NotAssessable, TargetError
 from stratatest.secrets import register_secret
 from stratatest.targets.aws import guard
 from stratatest.targets.base import ProviderSettings, Target
@@ -244,6 +244,16 @@ class AwsTarget(Target):
         if service not in self._clients:
             self._clients[service] = self._client(service)
         return self._clients[service]
+
+    def http_client(self, service: str) -> Any:
+        """The service's public endpoint over plain HTTP (S3 answers there), so a TLS-only policy is seen denying
+        for real; a stand-in endpoint speaks HTTPS only."""
+        self._require_guard()
+        if self.endpoint:
+            raise NotAssessable(f"the stand-in endpoint {self.endpoint} has no plain-HTTP listener")
+        from botocore.config import Config
+
+        return self._session()[0].client(service, use_ssl=False, config=Config(retries={"max_attempts": 2}))
 
     def env(self) -> dict[str, str]:
         """The resolved credentials and region (plus endpoint and CA in stand-in mode); masked everywhere."""

@@ -134,6 +134,10 @@ class LocalStackTarget(Target):
         client.meta.events.unregister("before-call.s3", add_expect_header)  # this client's copy of the hooks
         return client
 
+    def http_client(self, service: str, *, max_attempts: int = 3) -> Any:
+        """LocalStack's one endpoint is plain HTTP already (see `gaps()`: it does not enforce bucket policies)."""
+        return self.client(service, max_attempts=max_attempts)
+
     def services(self) -> frozenset[str]:
         """The services LocalStack's health document lists as available or running (boto3 names)."""
         return self.health.served
