@@ -9,6 +9,7 @@ Added over tftest.TerraformTest:
 - fail fast when the emulator answers an action with HTTP 500 (NotImplemented), instead of waiting out the
   provider's minutes of retries;
 - errors as one readable line (command, folder, terraform's own `Error:` lines), secrets redacted.
+- output into unlinked temporary files, not pipes, so terraform outlives a killed test run and records state.
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ import re
 import signal
 import socket
 import subprocess
-import threading
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import IO
 
 import tftest
 
@@ -153,36 +155,35 @@ class Terraform(tftest.TerraformTest):
         return info.get("ID") if mine and created >= self.first_started.replace(microsecond=0) else None
 
     def run_raw(self, cmd: str, *args: str) -> Result:
-        """One attempt, no error handling: for commands whose exit code is the answer (fmt -check)."""
+        """One attempt, no error handling: for commands whose exit code is the answer (fmt -check).
+
+        Terraform writes into unlinked temporary files, not pipes: if this process dies (SIGKILL), a pipe would
+        break and terraform would die of SIGPIPE at its next progress line, mid-apply, with resources created
+        but never recorded. With files it finishes, writes its state, and `stratatest cleanup` can use it.
+        """
         if self.first_started is None:
             self.first_started = datetime.now(UTC)
         argv = [self.binary, cmd, *args]
-        try:
-            proc = subprocess.Popen(
-                argv,
-                cwd=self.tfdir,
-                env=self.env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE,
-                stdin=subprocess.DEVNULL,
-                text=True,
-                errors="replace",
-                start_new_session=True,
-            )
-        except FileNotFoundError as err:
-            raise ToolMissing(f"terraform not found at {self.binary}", hint="put terraform on PATH") from err
-        with proc:  # closes the pipes whatever happens
-            return self._supervise(proc, cmd, argv)
+        with (
+            tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as out,
+            tempfile.TemporaryFile("w+", encoding="utf-8", errors="replace") as err,
+        ):
+            try:
+                proc = subprocess.Popen(
+                    argv,
+                    cwd=self.tfdir,
+                    env=self.env,
+                    stdout=out,
+                    stderr=err,
+                    stdin=subprocess.DEVNULL,
+                    start_new_session=True,
+                )
+            except FileNotFoundError as error:
+                raise ToolMissing(f"terraform not found at {self.binary}", hint="put terraform on PATH") from error
+            return self._supervise(proc, cmd, argv, (out, err))
 
-    def _supervise(self, proc: subprocess.Popen[str], cmd: str, argv: list[str]) -> Result:
-        """Collect output while polling the watchdog; turn Ctrl-C into a graceful stop of terraform."""
-        chunks: dict[str, list[str]] = {"out": [], "err": []}
-        readers = [
-            threading.Thread(target=lambda s=stream, k=key: chunks[k].extend(s), daemon=True)
-            for key, stream in (("out", proc.stdout), ("err", proc.stderr))
-        ]
-        for reader in readers:
-            reader.start()
+    def _supervise(self, proc: subprocess.Popen[bytes], cmd: str, argv: list[str], files: _Outputs) -> Result:
+        """Wait while polling the watchdog; turn Ctrl-C into a graceful stop of terraform."""
         stop_reason: str | None = None
         kill_at = float("inf")
         try:
@@ -198,19 +199,14 @@ class Terraform(tftest.TerraformTest):
                     elif time.monotonic() > kill_at:
                         proc.kill()
         except KeyboardInterrupt:
-            result = self._stop_gracefully(proc, readers, chunks)
-            raise Interrupted(" ".join(argv[:2]), result) from None
-        for reader in readers:
-            reader.join()
-        result = Result(proc.returncode, "".join(chunks["out"]), "".join(chunks["err"]))
+            self._stop_gracefully(proc)
+            raise Interrupted(" ".join(argv[:2]), _result(proc, files)) from None
         if stop_reason:
             raise TerraformFailed(f"terraform {cmd} stopped early in {self.tfdir}: {stop_reason}")
-        return result
+        return _result(proc, files)
 
     @staticmethod
-    def _stop_gracefully(
-        proc: subprocess.Popen[str], readers: list[threading.Thread], chunks: dict[str, list[str]]
-    ) -> Result:
+    def _stop_gracefully(proc: subprocess.Popen[bytes]) -> None:
         """One SIGINT: terraform stops starting new work, waits for in-flight calls, writes state."""
         proc.send_signal(signal.SIGINT)
         deadline = time.monotonic() + 300
@@ -222,6 +218,14 @@ class Terraform(tftest.TerraformTest):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-        for reader in readers:
-            reader.join(timeout=5)
-        return Result(proc.returncode, "".join(chunks["out"]), "".join(chunks["err"]))
+
+
+_Outputs = tuple[IO[str], IO[str]]
+
+
+def _result(proc: subprocess.Popen[bytes], files: _Outputs) -> Result:
+    texts = []
+    for handle in files:
+        handle.seek(0)
+        texts.append(handle.read())
+    return Result(proc.returncode, texts[0], texts[1])

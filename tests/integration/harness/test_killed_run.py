@@ -61,7 +61,15 @@ def _kill_processes_under(folder: Path) -> list[int]:
     return killed
 
 
-def test_sigkill_mid_apply_then_cleanup_and_sweep_leave_nothing(moto: MotoTarget, tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    "terraform_too", [True, False], ids=["pytest-and-terraform-killed", "pytest-killed-terraform-finishes"]
+)
+def test_sigkill_mid_apply_then_cleanup_and_sweep_leave_nothing(
+    terraform_too: bool, moto: MotoTarget, tmp_path: Path
+) -> None:
+    """Killed with terraform: the state knows nothing (a 0-byte file), the tags do: cleanup forgets, sweep deletes.
+    Killed alone: terraform (its own process group, output to files, so no SIGPIPE) finishes the apply and writes
+    state; cleanup waits for its lock and destroys from that state, leaving the sweep nothing."""
     run_id = f"kill{secrets.token_hex(2)}"
     accounts = tmp_path / "accounts.yaml"
     accounts.write_text(f'allow:\n  - account: "{MOTO_ACCOUNT}"\n    name: moto-stand-in\n    regions: [us-east-1]\n')
@@ -89,7 +97,8 @@ def test_sigkill_mid_apply_then_cleanup_and_sweep_leave_nothing(moto: MotoTarget
         inner.kill()  # SIGKILL: no finalizer, no atexit hook
         inner.wait(30)
     folder = runs.run_dir(run_id)
-    assert _kill_processes_under(folder), "terraform was no longer applying when the run was killed"
+    if terraform_too:
+        assert _kill_processes_under(folder), "terraform was no longer applying when the run was killed"
     assert len(runs.kept_stacks(run_id)) == 1, "the run's applied stack is not findable after a SIGKILL"
     assert left_behind(moto, run_id), "nothing tagged was created before the kill"
 
@@ -98,10 +107,14 @@ def test_sigkill_mid_apply_then_cleanup_and_sweep_leave_nothing(moto: MotoTarget
     assert "destroyed" in cleanup.stdout and "forgotten" in cleanup.stdout, cleanup.stdout
     assert not folder.exists()
 
-    # Terraform was killed before it could record what it created: the state knew nothing, the tags do.
     sweep = [*STRATATEST, "sweep", f"--target={spec}", f"--run={run_id}"]
     dry = subprocess.run(sweep, capture_output=True, text=True, env=env)
     assert dry.returncode == 0, dry.stdout + dry.stderr
+    if not terraform_too:  # cleanup destroyed everything from the state the orphaned terraform wrote
+        assert "nothing to sweep" in dry.stdout, dry.stdout
+        assert left_behind(moto, run_id) == []
+        return
+    # Terraform was killed before it could record what it created: the state knew nothing, the tags do.
     assert "nothing deleted" in dry.stdout, dry.stdout
     leaked = left_behind(moto, run_id)
     assert leaked, "a dry run must delete nothing"
