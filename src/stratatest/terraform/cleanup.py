@@ -13,7 +13,8 @@ import tempfile
 from pathlib import Path
 
 from stratatest import runs
-from stratatest.errors import StratatestError
+from stratatest.errors import ConfigError, StratatestError
+from stratatest.localhost import pid_alive
 from stratatest.secrets import redact
 from stratatest.targets import make_target
 from stratatest.terraform.harness import make_terraform
@@ -30,6 +31,12 @@ def finish_run(run_id: str) -> tuple[list[str], bool]:
     if not kept:
         runs.forget_if_empty(run_id)
         return [f"run {run_id}: nothing kept; forgotten"], True
+    running = sorted({pid for s in kept if isinstance(pid := s.facts.get("pid"), int) and pid_alive(pid)})
+    if running:
+        raise ConfigError(
+            f"run {run_id} is still running (pid {', '.join(map(str, running))}): its stacks are live, not left",
+            hint="let it finish (it destroys what it applied), or stop it with Ctrl-C, then clean up what remains",
+        )
     lines = [f"run {run_id}: {len(kept)} kept stack(s) on {manifest.get('target')}"]
     with tempfile.TemporaryDirectory(prefix="stratatest-cleanup-") as tmp:
         target = make_target(

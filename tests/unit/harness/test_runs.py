@@ -85,3 +85,12 @@ def test_manifest_is_written_once(tmp_path: Path) -> None:
     path = runs.write_manifest("r3", {"target": "moto"})
     runs.write_manifest("r3", {"target": "other"})
     assert json.loads(path.read_text())["target"] == "moto"
+
+
+def test_cleanup_refuses_a_run_that_is_still_running() -> None:
+    """Its stacks are live (and its own teardown will destroy them): destroying them under it would race it."""
+    runs.write_manifest("r4", {"target": "localstack", "region": "us-east-1"})
+    runs.mark_stack(runs.stack_folder("r4", Path("/x/network")), {"module": "/x/network", "pid": os.getpid()})
+    with pytest.raises(ConfigError, match=rf"run r4 is still running \(pid {os.getpid()}\)"):
+        finish_run("r4")
+    assert runs.kept_runs() == ["r4"]
