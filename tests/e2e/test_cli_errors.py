@@ -122,11 +122,14 @@ def test_malformed_hcl(project: pytest.Pytester) -> None:
         ("aws:account=444455556666", 6, "sandbox guard refused (allowed): account 444455556666 (production-example)"),
         ("aws:account=999999999999", 6, "refused (allowed): account 999999999999 is not on the allow list"),
         ("localstack:endpoint=http://192.0.2.1:4566", 4, "give LocalStack on this machine"),
+        ("moto --region=mars", 4, "--region 'mars' is not an AWS region name"),
     ],
 )
 def test_bad_targets_are_one_line_and_run_nothing(target: str, code: int, needle: str, tmp_path: Path) -> None:
     """A wrong target, or a real account the guard refuses, stops the run before any test or terraform call."""
-    proc = run([*STRATATEST, "run", "--workers=1", f"--target={target}", f"--reports={tmp_path}", "--layer=emulator"])
+    spec, *more = target.split()
+    argv = ["run", "--workers=1", f"--target={spec}", *more, f"--reports={tmp_path}", "--layer=emulator"]
+    proc = run([*STRATATEST, *argv])
     assert_clean_error(proc, needle)
     assert proc.returncode == code
     assert "passed" not in proc.stdout and "terraform" not in proc.stdout.lower()

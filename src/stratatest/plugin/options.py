@@ -9,7 +9,7 @@ import pytest
 from stratatest.errors import StratatestError
 from stratatest.layers import APPLY_HELP, APPLY_LAYERS, APPLY_MARKER, LAYER_HELP, LAYERS, item_layer, wrong_target
 from stratatest.targets import REGISTRY
-from stratatest.targets.spec import default_spec
+from stratatest.targets.spec import REGION, default_spec
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -45,6 +45,12 @@ def target_spec(config: pytest.Config) -> str:
 
 def region(config: pytest.Config) -> str:
     return config.getoption("region") or os.environ.get("STRATATEST_REGION") or "us-east-1"
+
+
+def check_region(config: pytest.Config) -> None:
+    """A typo in the region would otherwise surface as one provider error per test."""
+    if not REGION.match(region(config)):
+        raise pytest.UsageError(f"--region {region(config)!r} is not an AWS region name (like us-east-1)")
 
 
 def pytest_configure(config: pytest.Config) -> None:

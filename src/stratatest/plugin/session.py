@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from stratatest.errors import EXIT_ERROR, EXIT_REFUSED, SandboxRefused, StratatestError
-from stratatest.plugin.options import region, selected_controls, selected_layers, target_spec
+from stratatest.plugin.options import check_region, region, selected_controls, selected_layers, target_spec
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -39,6 +39,7 @@ def pytest_configure(config: pytest.Config) -> None:
         (shared / "pid").write_text(str(os.getpid()))
         config.stratatest_shared = shared  # type: ignore[attr-defined]
     selected_layers(config)  # an unknown --layer is a usage error before anything starts
+    check_region(config)
     target = _checked_target(config)
     config.stratatest_apply_layer = target.layer  # type: ignore[attr-defined]
     install_guards()

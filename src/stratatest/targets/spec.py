@@ -15,6 +15,8 @@ from stratatest.errors import ConfigError
 DEFAULT_TARGET = "moto"
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
 _KEY = re.compile(r"^[a-z][a-z0-9_]*$")
+#: What an AWS region name looks like (us-east-1, ap-southeast-2, us-gov-west-1).
+REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 
 
 def default_spec() -> str:

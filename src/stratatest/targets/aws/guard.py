@@ -32,6 +32,7 @@ from botocore.exceptions import (
 from stratatest.errors import ConfigError, SandboxRefused
 from stratatest.paths import display_path, file_from_env
 from stratatest.strictyaml import StrictLoader, yaml_location
+from stratatest.targets.spec import REGION
 
 __all__ = [
     "ALLOWLIST_ENV",
@@ -49,7 +50,6 @@ ALLOWLIST_FILE = "sandbox-accounts.yaml"
 ALLOWLIST_ENV = "STRATATEST_SANDBOX_ACCOUNTS"
 RULES = ("opt-in", "allowlist", "allowed", "region", "identity")
 ACCOUNT_ID = re.compile(r"^\d{12}$")
-_REGION = re.compile(r"^[a-z]{2}(-[a-z]+)+-\d+$")
 _TOP_KEYS = {"allow", "deny"}
 _ALLOW_KEYS = {"account", "name", "regions"}
 _DENY_KEYS = {"account", "name"}
@@ -197,7 +197,7 @@ def _regions(entry: dict[str, Any], at: str) -> tuple[str, ...]:
     if not isinstance(regions, list) or not regions:
         raise refuse("allowlist", f"{at}: regions must be a non-empty list (e.g. [us-east-1])")
     for region in regions:
-        if not isinstance(region, str) or not _REGION.match(region):
+        if not isinstance(region, str) or not REGION.match(region):
             raise refuse("allowlist", f"{at}: {region!r} is not a region name (e.g. us-east-1)")
     return tuple(regions)
 
