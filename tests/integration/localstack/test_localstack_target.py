@@ -395,8 +395,13 @@ def test_stratatest_run_on_localstack(localstack_endpoint: str, tmp_path: Path) 
         by_file.setdefault(result.nodeid.split("::")[0], []).append(result.outcome)
         assert result.layer == "emulator", result.nodeid
     # Served here: the network module whole, and an S3 backend with S3-native locking.
-    for served in ("tests/integration/modules/test_network.py", "tests/integration/modules/test_backend_lockfile.py"):
-        assert by_file[served] and set(by_file[served]) == {"passed"}, (served, by_file[served])
+    network = by_file["tests/integration/modules/test_network.py"]
+    assert network and set(network) == {"passed"}, network
+    backend = {r.nodeid: r for r in record.results if "test_backend_consumer.py" in r.nodeid}
+    lockfile = [r.outcome for nodeid, r in backend.items() if "[lockfile]" in nodeid]
+    assert len(lockfile) == 5 and set(lockfile) == {"passed"}, backend
+    table = [r for nodeid, r in backend.items() if "[dynamodb]" in nodeid]
+    assert table and all(r.outcome == "skipped" and "dynamodb" in (r.skip_reason or "") for r in table), table
     # Not served (EKS, RDS, ECR, DynamoDB without Java 21, ...): skipped, with LocalStack's own reason.
     skipped = [r for r in record.results if r.outcome == "skipped"]
     for path in ("test_eks.py", "test_ecr.py", "test_state_backend.py", "envs/test_dev.py", "test_observability.py"):
