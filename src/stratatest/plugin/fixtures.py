@@ -83,8 +83,8 @@ def target(pytestconfig: pytest.Config) -> Iterator[Any]:
         tmp.write_text(json.dumps(tgt.describe(), default=str))
         os.replace(tmp, facts)
     cap = _wall_clock_cap(tgt)
-    # Several processes share a target that outlives them (LocalStack, an account): one worker's check would see
-    # another's live stacks, so there the controller checks once every worker is done (session.py).
+    # Several processes share a target that outlives them (an attached emulator, an account): one worker's check
+    # would see another's live stacks, so there the controller checks once every worker is done (session.py).
     shared_target = tgt.outlives_run and hasattr(pytestconfig, "workerinput")
     try:
         yield tgt
