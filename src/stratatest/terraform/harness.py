@@ -209,7 +209,7 @@ class Harness:
         return Workspace(copy, tf)
 
     def point_at_target(self, tf: Terraform, path: Path, module: Path) -> None:
-        """(Re)write the copy's provider block for this harness's target (cleanup reuses it on a kept copy)."""
+        """Write the copy's provider block for this harness's target: its settings, every endpoint, the run's tags."""
         endpoints = endpoint_names(tf, path / wd.LOCK_FILE)
         own_provider = declares_aws_provider(module)
         tags = None if own_provider else {RUN_ID_TAG: self.run_id, **self.target.default_tags()}
