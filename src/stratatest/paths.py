@@ -1,4 +1,4 @@
-"""Paths as users see them in messages and reports."""
+"""Paths as users see them in messages and reports, and files written so no reader sees half of one."""
 
 from __future__ import annotations
 
@@ -26,3 +26,10 @@ def file_from_env(variable: str) -> Path | None:
     if not path.is_file():
         raise ConfigError(f"{variable}={value}: no such file")
     return path
+
+
+def write_atomic(path: Path, text: str) -> None:
+    """Write through a temp file and a rename: another process reads the old content or the new, never a part."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    os.replace(tmp, path)

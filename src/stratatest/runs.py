@@ -9,7 +9,6 @@ A run folder with no stack left is removed; old ones are pruned at the start of 
 from __future__ import annotations
 
 import json
-import os
 import re
 import secrets
 import shutil
@@ -21,6 +20,7 @@ from typing import Any
 
 from stratatest.errors import ConfigError
 from stratatest.localhost import pid_alive
+from stratatest.paths import write_atomic
 from stratatest.toolchain import cache_dir
 
 RUN_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,30}$")
@@ -59,7 +59,7 @@ def write_manifest(run_id: str, facts: dict[str, Any]) -> Path:
     path = folder / MANIFEST
     if not path.exists():
         payload = {"run_id": run_id, "started": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), **facts}
-        _write_atomic(path, json.dumps(payload, indent=2))
+        write_atomic(path, json.dumps(payload, indent=2))
     return path
 
 
@@ -83,7 +83,7 @@ def stack_folder(run_id: str, module: Path) -> Path:
 
 
 def mark_stack(folder: Path, facts: dict[str, Any]) -> None:
-    _write_atomic(folder / STACK_MARKER, json.dumps(facts, indent=2))
+    write_atomic(folder / STACK_MARKER, json.dumps(facts, indent=2))
 
 
 @dataclass(frozen=True)
@@ -148,9 +148,3 @@ def _owned_by_live_process(folder: Path) -> bool:
         return pid_alive(int((folder / "pid").read_text()))
     except (OSError, ValueError):
         return False
-
-
-def _write_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)

@@ -24,6 +24,7 @@ from pathlib import Path
 from filelock import FileLock
 
 from stratatest.errors import ToolMissing
+from stratatest.paths import write_atomic
 
 #: Folders Terraform itself treats as implicit mirrors on Linux, plus where this project's machines keep one.
 MIRROR_CANDIDATES = ("/opt/tf-plugins", "/usr/local/share/terraform/plugins", "/usr/share/terraform/plugins")
@@ -156,14 +157,6 @@ def render_cli_config(mirror: Path | None, plugin_cache: Path) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _write_atomic(path: Path, text: str) -> None:
-    if path.exists() and path.read_text() == text:
-        return
-    tmp = path.with_name(f".{path.name}.{os.getpid()}")
-    tmp.write_text(text)
-    os.replace(tmp, path)
-
-
 @cache
 def toolchain() -> Toolchain:
     """Resolve terraform and the provider source once per process; raise ToolMissing when unusable."""
@@ -173,7 +166,9 @@ def toolchain() -> Toolchain:
     plugin_cache = root / "plugins"
     plugin_cache.mkdir(exist_ok=True)
     cli_config = root / "terraform.tfrc"
-    _write_atomic(cli_config, render_cli_config(mirror, plugin_cache))
+    text = render_cli_config(mirror, plugin_cache)
+    if not (cli_config.exists() and cli_config.read_text() == text):
+        write_atomic(cli_config, text)
     return Toolchain(terraform, mirror, versions, cli_config, plugin_cache)
 
 

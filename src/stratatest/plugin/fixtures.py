@@ -27,6 +27,7 @@ from typing import Any
 import pytest
 
 from stratatest.errors import EXIT_ERROR, NotAssessable, StratatestError
+from stratatest.paths import write_atomic
 from stratatest.plugin.options import region, target_spec
 from stratatest.plugin.session import check_nothing_left
 
@@ -79,9 +80,7 @@ def target(pytestconfig: pytest.Config) -> Iterator[Any]:
         _fatal(err)
     facts = shared / TARGET_FACTS_FILE
     if not facts.exists():
-        tmp = facts.with_name(f".{facts.name}.{os.getpid()}")
-        tmp.write_text(json.dumps(tgt.describe(), default=str))
-        os.replace(tmp, facts)
+        write_atomic(facts, json.dumps(tgt.describe(), default=str))
     cap = _wall_clock_cap(tgt)
     # Several processes share a target that outlives them (an attached emulator, an account): one worker's check
     # would see another's live stacks, so there the controller checks once every worker is done (session.py).
