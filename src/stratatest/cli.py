@@ -183,8 +183,7 @@ def cmd_sweep(args: argparse.Namespace, extra: list[str]) -> int:
 
     with tempfile.TemporaryDirectory(prefix="stratatest-sweep-") as tmp:
         target = make_target(args.target, workdir=Path(tmp), region=args.region or "us-east-1", run_id="sweep")
-        target.preflight()
-        with target:
+        with target:  # sweep() and delete() run the target's preflight (the sandbox guard) before any call
             found = sweep(target, run_id=args.run, expired=args.expired or not args.run)
             print(render_table(found))
             if not found:

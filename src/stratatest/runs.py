@@ -128,7 +128,7 @@ def prune(now: float | None = None) -> list[str]:
     """
     now = time.time() if now is None else now
     removed = []
-    for run_id in kept_runs() if runs_root().is_dir() else []:
+    for run_id in kept_runs():
         folder = run_dir(run_id)
         if now - folder.stat().st_mtime > PRUNE_AFTER_S and forget_if_empty(run_id):
             removed.append(str(folder))
