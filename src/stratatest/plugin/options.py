@@ -87,10 +87,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     validate_items(items, catalogue, apply_layer)
     layers = selected_layers(config)
     controls = selected_controls(config, catalogue)
+    layer_of = {id(i): item_layer(i, apply_layer) for i in items}  # once: the filter and the order both read it
     keep = [
         i
         for i in items
-        if (not layers or item_layer(i, apply_layer) in layers) and (not controls or controls & set(item_controls(i)))
+        if (not layers or layer_of[id(i)] in layers) and (not controls or controls & set(item_controls(i)))
     ]
     if len(keep) < len(items):
         kept = set(map(id, keep))
@@ -102,4 +103,4 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     # Apply-heavy layers first (stable within): pytest-xdist hands out whole scopes in this order, so the
     # minutes-long stacks start at once and the quick tests fill the gaps, instead of one stack running alone
     # at the end while the other workers idle.
-    items[:] = sorted(keep, key=lambda i: item_layer(i, apply_layer) not in APPLY_LAYERS)
+    items[:] = sorted(keep, key=lambda i: layer_of[id(i)] not in APPLY_LAYERS)
