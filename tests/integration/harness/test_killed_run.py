@@ -42,6 +42,16 @@ def moto(start_moto: Callable[..., MotoTarget]) -> MotoTarget:
     return start_moto()
 
 
+@pytest.fixture
+def stand_in(moto: MotoTarget, tmp_path: Path) -> tuple[str, dict[str, str]]:
+    """The aws target's spec with moto standing in for an allowlisted account, and a nightly job's environment
+    (credentials in it; moto accepts any)."""
+    accounts = tmp_path / "accounts.yaml"
+    accounts.write_text(f'allow:\n  - account: "{MOTO_ACCOUNT}"\n    name: moto-stand-in\n    regions: [us-east-1]\n')
+    spec = f"aws:account={MOTO_ACCOUNT},endpoint={moto.endpoint_url},ca_bundle={moto.ca_bundle},allowlist={accounts}"
+    return spec, {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+
+
 def _kill_processes_under(folder: Path) -> list[int]:
     """SIGKILL every process whose working directory is inside `folder` (terraform and its provider)."""
     killed = []
@@ -65,17 +75,13 @@ def _kill_processes_under(folder: Path) -> list[int]:
     "terraform_too", [True, False], ids=["pytest-and-terraform-killed", "pytest-killed-terraform-finishes"]
 )
 def test_sigkill_mid_apply_then_cleanup_and_sweep_leave_nothing(
-    terraform_too: bool, moto: MotoTarget, tmp_path: Path
+    terraform_too: bool, moto: MotoTarget, stand_in: tuple[str, dict[str, str]], tmp_path: Path
 ) -> None:
     """Killed with terraform: the state knows nothing (a 0-byte file), the tags do: cleanup forgets, sweep deletes.
     Killed alone: terraform (its own process group, output to files, so no SIGPIPE) finishes the apply and writes
     state; cleanup waits for its lock and destroys from that state, leaving the sweep nothing."""
     run_id = f"kill{secrets.token_hex(2)}"
-    accounts = tmp_path / "accounts.yaml"
-    accounts.write_text(f'allow:\n  - account: "{MOTO_ACCOUNT}"\n    name: moto-stand-in\n    regions: [us-east-1]\n')
-    spec = f"aws:account={MOTO_ACCOUNT},endpoint={moto.endpoint_url},ca_bundle={moto.ca_bundle},allowlist={accounts}"
-    # The account's credentials, as a nightly job would have them in its environment (moto accepts any).
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    spec, env = stand_in
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     (tmp_path / "test_inner.py").write_text(textwrap.dedent(INNER_TEST))
     argv = [sys.executable, "-m", "pytest", "test_inner.py", "-p", "no:cacheprovider", f"--run-id={run_id}",
@@ -150,16 +156,12 @@ resource "aws_s3_bucket" "this" {
 """
 
 
-def test_a_run_past_its_wall_clock_cap_destroys_and_fails(moto: MotoTarget, tmp_path: Path) -> None:
+def test_a_run_past_its_wall_clock_cap_destroys_and_fails(
+    moto: MotoTarget, stand_in: tuple[str, dict[str, str]], tmp_path: Path
+) -> None:
     """`max_minutes`: at the cap the run is stopped as SIGTERM would stop it; what it created is destroyed."""
     run_id = f"cap{secrets.token_hex(2)}"
-    accounts = tmp_path / "accounts.yaml"
-    accounts.write_text(f'allow:\n  - account: "{MOTO_ACCOUNT}"\n    name: moto-stand-in\n    regions: [us-east-1]\n')
-    spec = (
-        f"aws:account={MOTO_ACCOUNT},endpoint={moto.endpoint_url},ca_bundle={moto.ca_bundle},allowlist={accounts},"
-        "max_minutes=1"
-    )
-    env = {**os.environ, "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    spec, env = f"{stand_in[0]},max_minutes=1", stand_in[1]
     (tmp_path / "bucket").mkdir()
     (tmp_path / "bucket" / "main.tf").write_text(BUCKET_MODULE)
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
