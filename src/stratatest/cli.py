@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import argparse
 import os
+import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -11,6 +13,7 @@ from pathlib import Path
 
 from stratatest.errors import EXIT_ERROR, EXIT_REFUSED, SandboxRefused, StratatestError
 from stratatest.layers import LAYERS
+from stratatest.paths import write_atomic
 from stratatest.targets import REGISTRY
 from stratatest.targets.spec import default_spec
 
@@ -27,17 +30,27 @@ def _find_tests(start: Path) -> Path:
 
 
 def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
-    """Run the layers against the target; print the summary; write every report format under reports/, signed."""
+    """Run the layers against the target; print the summary; write every report format under reports/, signed.
+
+    The reports are replaced only by a run that ran: the record goes to a temporary file first, and a run that
+    stopped before its first test (a usage error, a target that would not start) leaves reports/ as it was.
+    What cannot work (an unwritable reports folder, a signing key that is not one) is found before the run.
+    """
     from stratatest.compliance.results import RunRecord
     from stratatest.report.summary import format_summary
+    from stratatest.report.write import check_out_dir
     from stratatest.toolchain import toolchain
 
     root = _find_tests(Path.cwd())
     toolchain()  # fail here, in one line, rather than once per test
     reports = Path(args.reports).resolve()
-    reports.mkdir(parents=True, exist_ok=True)
-    results = reports / "results.json"
-    results.unlink(missing_ok=True)
+    check_out_dir(reports)
+    if args.key:
+        from stratatest.report.attest import load_private_key
+
+        load_private_key(Path(args.key))
+    holding = Path(tempfile.mkdtemp(prefix="stratatest-record-"))
+    results = holding / "results.json"
     argv = [
         str(root / "tests"),
         f"--rootdir={root}",
@@ -50,12 +63,20 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
     argv += [f"--layer={layer}" for layer in args.layer or LAYERS]
     if args.workers != 1:
         argv += ["-n", str(args.workers)]
-    code = _run_pytest(argv + extra)
+    code, signum = _run_pytest(argv + extra)
     if results.exists():
         print()
         print(format_summary(RunRecord.read(results)))
-        _write_reports(results, reports, args.key)
-    return code
+        try:
+            _write_reports(results, reports, args.key)
+        except StratatestError as err:  # the record is the run's evidence: keep it where it can be reported later
+            raise StratatestError(
+                f"{err}; the run's record is kept in {results}", hint="stratatest report --results"
+            ) from None
+    else:
+        print(f"stratatest: no test ran; the reports in {reports} are left as they were", file=sys.stderr)
+    shutil.rmtree(holding, ignore_errors=True)
+    return 128 + signum if signum else code
 
 
 def _write_reports(results: Path, out_dir: Path, key: str | None) -> None:
@@ -78,8 +99,9 @@ def cmd_report(args: argparse.Namespace, extra: list[str]) -> int:
 
 
 def cmd_verify(args: argparse.Namespace, extra: list[str]) -> int:
-    """Check the attestation's signature with a trusted public key, then every report file's digest."""
+    """Check the attestation's signature with a trusted public key, then every report's and kept run's digest."""
     from stratatest.report.attest import local_public_key, verify_reports
+    from stratatest.report.history import HISTORY_DIR
 
     out_dir = Path(args.reports)
     if args.key:  # a key the verifier trusts, never the copy beside the reports (whoever edits them can swap it)
@@ -90,29 +112,46 @@ def cmd_verify(args: argparse.Namespace, extra: list[str]) -> int:
     else:  # the local signing key's public half: integrity on this machine since signing
         pem, key = local_public_key(), "the local signing key"
     result = verify_reports(out_dir, pem, key)
+    kept = [name for name in result.checked if name.startswith(f"{HISTORY_DIR}/")]
     for name in result.checked:
-        print(f"ok       {name}")
+        if name not in kept:
+            print(f"ok       {name}")
+    runs = f"{len(kept)} kept run{'' if len(kept) == 1 else 's'}"
+    if kept:
+        print(f"ok       {HISTORY_DIR}/ ({runs})")
     for problem in result.problems:
         print(f"PROBLEM  {problem}")
     predicate = result.statement.get("predicate", {})
     if result.ok:
-        print(f"verified: {len(result.checked)} report files, signature by {key}, result {predicate.get('result')}")
+        reports = len(result.checked) - len(kept)
+        print(f"verified: {reports} report files and {runs}, signature by {key}, result {predicate.get('result')}")
         return 0
     print(f"NOT VERIFIED: {len(result.problems)} problem(s)")
     return 1
 
 
-def _run_pytest(argv: list[str]) -> int:
-    """pytest in a child process (its own interpreter, so the plugin is loaded fresh and assertion-rewritten).
+def _run_pytest(argv: list[str]) -> tuple[int, int | None]:
+    """pytest in a child process (its own interpreter, so the plugin is loaded fresh and assertion-rewritten);
+    returns its exit code and the first signal that interrupted the run (None if none did).
 
-    Ctrl-C reaches the child too; we keep waiting while it stops terraform and destroys what it applied.
+    Ctrl-C at a terminal reaches the child too. SIGTERM reaches only this process (a CI job cancelled, `kill`), so
+    it is passed on. Either way we keep waiting while the run destroys what it applied and writes its record.
     """
     child = subprocess.Popen([sys.executable, "-m", "pytest", *argv])
-    while True:
-        try:
-            return child.wait()
-        except KeyboardInterrupt:
-            print("stratatest: interrupted — waiting for the run to destroy what it created", file=sys.stderr)
+    received: list[int] = []
+
+    def on_signal(signum: int, frame: object) -> None:
+        received.append(signum)
+        if signum == signal.SIGTERM:
+            child.send_signal(signal.SIGTERM)
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        code = child.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+    return code, received[0] if received else None
 
 
 def cmd_doctor(args: argparse.Namespace, extra: list[str]) -> int:
@@ -131,6 +170,7 @@ def cmd_inventory(args: argparse.Namespace, extra: list[str]) -> int:
     from stratatest.toolchain import toolchain
 
     module, inv_path = Path(args.module), Path(args.inventory)
+    _check_inventory_paths(module, inv_path)
     variables = inventory.load(inv_path).get("variables", {}) if inv_path.exists() else {}
     with tempfile.TemporaryDirectory(prefix="stratatest-inventory-") as tmp:
         target = make_target(args.target, workdir=Path(tmp), region=args.region or "us-east-1", run_id="inventory")
@@ -140,9 +180,25 @@ def cmd_inventory(args: argparse.Namespace, extra: list[str]) -> int:
             plan = harness.plan(module, variables)
             harness.close()
     inv_path.parent.mkdir(parents=True, exist_ok=True)
-    inv_path.write_text(inventory.render(plan, variables))
+    write_atomic(inv_path, inventory.render(plan, variables))
     print(f"wrote {inv_path}: {len(plan.managed)} resources, {len(plan.outputs)} outputs")
     return 0
+
+
+def _check_inventory_paths(module: Path, inv_path: Path) -> None:
+    """Refuse, before a target starts, a module that is not a Terraform folder or an inventory path that is not
+    a file (or one to be)."""
+    from stratatest.terraform.workdir import configuration_files
+
+    configuration_files(module)  # the one check (and wording) the harness applies to every module path
+    if inv_path.is_dir():
+        raise StratatestError(
+            f"{inv_path}: is a folder",
+            hint="give the inventory file, e.g. terraform/modules/rds/inventory/default.yaml",
+        )
+    blocker = next((p for p in inv_path.parents if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        raise StratatestError(f"{inv_path}: {blocker} is a file, not a folder")
 
 
 def cmd_targets(args: argparse.Namespace, extra: list[str]) -> int:
@@ -198,6 +254,17 @@ def cmd_sweep(args: argparse.Namespace, extra: list[str]) -> int:
     return 1 if failures else 0
 
 
+def _positive_int(text: str) -> int:
+    """An argparse type: a whole number of at least 1 (argparse turns the error into one usage line, exit 2)."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="stratatest", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -205,7 +272,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--target", default=default_spec(), help=TARGET_HELP)
     run.add_argument("--region", default=None, help="AWS region (default: $STRATATEST_REGION or us-east-1)")
     run.add_argument("--layer", action="append", default=[], choices=LAYERS, help="only this layer (repeatable)")
-    run.add_argument("--workers", "-n", type=int, default=2, help="parallel pytest-xdist workers (default 2)")
+    run.add_argument("--workers", "-n", type=_positive_int, default=2, help="parallel pytest-xdist workers (default 2)")
     run.add_argument("--reports", default="reports", help="folder for results.json and every report format")
     run.add_argument("--key", default=None, help="PEM private key to sign with (default: a local key in the cache)")
     run.set_defaults(func=cmd_run)
@@ -261,6 +328,16 @@ def main(argv: list[str] | None = None) -> int:
     except BrokenPipeError:  # `stratatest targets | head`: the reader has gone, which is not an error
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as err:  # permission denied, not a folder, disk full: the file and the system's words
+        print(f"stratatest: {_os_error(err)}", file=sys.stderr)
+        return EXIT_ERROR
+
+
+def _os_error(err: OSError) -> str:
+    """`<path>: <strerror>` (both paths for a rename), or the error itself when it names no file."""
+    paths = [str(p) for p in (err.filename, err.filename2) if p is not None]
+    reason = err.strerror or str(err)
+    return f"{' -> '.join(paths)}: {reason}" if paths else reason
 
 
 if __name__ == "__main__":

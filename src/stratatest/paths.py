@@ -28,8 +28,13 @@ def file_from_env(variable: str) -> Path | None:
     return path
 
 
-def write_atomic(path: Path, text: str) -> None:
-    """Write through a temp file and a rename: another process reads the old content or the new, never a part."""
+def write_atomic(path: Path, text: str, encoding: str = "utf-8") -> None:
+    """Write through a temp file and a rename: another process reads the old content or the new, never a part.
+    A write that fails (disk full) leaves the old file and no temp file."""
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(text, encoding=encoding)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise

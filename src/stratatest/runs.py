@@ -8,7 +8,9 @@ A run folder with no stack left is removed; old ones are pruned at the start of 
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
 import re
 import secrets
 import shutil
@@ -30,13 +32,68 @@ STACK_MARKER = "stack.json"
 PRUNE_AFTER_S = 24 * 3600
 
 
+CLAIM_PREFIX = "stratatest-claim-"
+_claimed: dict[str, int] = {}  # run id -> the open file whose lock claims it, for this process's life
+
+
 def new_run_id() -> str:
-    """Short, lowercase (it goes into resource names), unique per run even when two start together."""
-    return f"st{secrets.token_hex(3)}"
+    """Short, lowercase (it goes into resource names), and claimed: unique per run even when two start together."""
+    while True:
+        run_id = f"st{secrets.token_hex(3)}"
+        if _try_claim(run_id):
+            return run_id
+
+
+def claim_run_id(run_id: str) -> str:
+    """Claim a run id the user chose; ConfigError when a live run on this machine holds it.
+
+    Two runs with one id would tag each other's resources, clean up each other's stacks and write one record.
+    The claim is an advisory lock on a file in the temp folder (not the cache: a pytest run that never uses
+    stratatest must leave no trace), held while this process lives: a killed run releases it with its last breath.
+    """
+    if not _try_claim(check_run_id(run_id)):
+        raise ConfigError(
+            f"run id {run_id!r} is in use by another run on this machine",
+            hint="wait for it to finish, or choose another --run-id",
+        )
+    return run_id
+
+
+def release_run_id(run_id: str) -> None:
+    """Give the id back: the file goes first (while still locked), so nobody can lock a file about to vanish."""
+    fd = _claimed.pop(run_id, None)
+    if fd is not None:
+        _claim_path(run_id).unlink(missing_ok=True)
+        os.close(fd)
+
+
+def _claim_path(run_id: str) -> Path:
+    return Path(tempfile.gettempdir()) / f"{CLAIM_PREFIX}{run_id}.lock"
+
+
+def _try_claim(run_id: str) -> bool:
+    if run_id in _claimed:
+        return True
+    path = _claim_path(run_id)
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            return False
+        try:
+            same = os.stat(path).st_ino == os.fstat(fd).st_ino
+        except FileNotFoundError:
+            same = False
+        if same:
+            _claimed[run_id] = fd
+            return True
+        os.close(fd)  # the holder released (and removed) it between our open and our lock: claim the new file
 
 
 def check_run_id(run_id: str) -> str:
-    if not RUN_ID.match(run_id):
+    if not RUN_ID.fullmatch(run_id):
         raise ConfigError(
             f"run id {run_id!r} is not usable in resource names and paths",
             hint="1 to 31 characters: letters, digits, '-' and '_', starting with a letter or digit",
@@ -132,6 +189,7 @@ def prune(now: float | None = None) -> list[str]:
         folder = run_dir(run_id)
         if now - folder.stat().st_mtime > PRUNE_AFTER_S and forget_if_empty(run_id):
             removed.append(str(folder))
+    removed += _prune_claims(now)
     for folder in Path(tempfile.gettempdir()).glob("stratatest-st*-*"):
         try:
             old = now - folder.stat().st_mtime > PRUNE_AFTER_S
@@ -140,6 +198,27 @@ def prune(now: float | None = None) -> list[str]:
         if old and folder.is_dir() and not _owned_by_live_process(folder):
             shutil.rmtree(folder, ignore_errors=True)
             removed.append(str(folder))
+    return removed
+
+
+def _prune_claims(now: float) -> list[str]:
+    """Claim files of killed runs (a run that ends removes its own) that no live run holds."""
+    removed = []
+    for path in Path(tempfile.gettempdir()).glob(f"{CLAIM_PREFIX}*.lock"):
+        try:
+            if now - path.stat().st_mtime <= PRUNE_AFTER_S:
+                continue
+            fd = os.open(path, os.O_RDWR)
+        except OSError:
+            continue
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            path.unlink()
+            removed.append(str(path))
+        except OSError:  # held by a live run (BlockingIOError), or gone already
+            pass
+        finally:
+            os.close(fd)
     return removed
 
 

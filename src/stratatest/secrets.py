@@ -50,6 +50,21 @@ _BEARER = re.compile(r"(?P<key>\bbearer\s+)(?P<value>(?=[A-Za-z]*[0-9._~+/-])[A-
 # AWS access key ids: long-term (AKIA) and temporary (ASIA); the prefix is kept because it says which kind.
 _ACCESS_KEY_ID = re.compile(r"\b(?P<prefix>AKIA|ASIA)[A-Z0-9]{16}\b")
 
+# The password of a URL (postgres://app:hunter2@db:5432/app, any scheme): scheme, user and host stay, they are
+# evidence. The password runs to the last "@" before a space or "/", so one holding "@" is masked whole.
+_URL_PASSWORD = re.compile(r"""(?P<key>\b[A-Za-z][A-Za-z0-9+.-]*://[^\s:/@"'<>]*:)(?P<value>[^\s/"'<>]+)(?=@)""")
+
+# Terraform's diagnostics show the values a failed condition read: `var.db_password is "hunter2"`, `is 1234`.
+# A value too short to register, or one that never reached the harness, is masked by its variable's name.
+_DIAGNOSTIC_VALUE = re.compile(
+    rf"""(?P<key>\bvar\.{_SECRET_KEY}\s+is\s+)(?P<value>"(?:\\.|[^"\\])*"|-?[0-9][0-9.eE+-]*\b)""", re.IGNORECASE
+)
+
+
+def is_secret_name(name: str) -> bool:
+    """True for a variable, output or argument whose name says its value is a secret (`db_password`)."""
+    return _SECRET_NAME.fullmatch(name) is not None
+
 
 def register_secret(value: Any) -> None:
     """Mask every string inside `value` wherever it appears from now on in this process, whatever surrounds it."""
@@ -68,21 +83,21 @@ def register_plan_secrets(plan: dict[str, Any], variables: dict[str, Any]) -> No
     declared = plan.get("configuration", {}).get("root_module", {})
     resolved = plan.get("variables", {})
     for name, spec in declared.get("variables", {}).items():
-        if spec.get("sensitive") or _SECRET_NAME.fullmatch(name):
+        if spec.get("sensitive") or is_secret_name(name):
             register_secret(variables.get(name))
             register_secret(resolved.get(name, {}).get("value"))
     for name, value in variables.items():
-        if _SECRET_NAME.fullmatch(name):
+        if is_secret_name(name):
             register_secret(value)
     for name, output in plan.get("planned_values", {}).get("outputs", {}).items():
-        if output.get("sensitive") or _SECRET_NAME.fullmatch(name):
+        if output.get("sensitive") or is_secret_name(name):
             register_secret(output.get("value"))
 
 
 def register_output_secrets(outputs: dict[str, Any]) -> None:
     """Register the sensitive values of `terraform output -json` (each item carries its `sensitive` flag)."""
     for name, item in outputs.items():
-        if item.get("sensitive") or _SECRET_NAME.fullmatch(name):
+        if item.get("sensitive") or is_secret_name(name):
             register_secret(item.get("value"))
 
 
@@ -98,7 +113,8 @@ def _strings(value: Any) -> Iterator[str]:
 
 
 def redact(text: str) -> str:
-    """Return `text` with known secrets, private keys, secret assignments, auth tokens and AWS key ids masked."""
+    """Return `text` with known secrets, private keys, secret assignments, URL passwords, the values terraform
+    shows of secret-named variables, auth tokens and AWS key ids masked."""
     if not text:
         return text
     for secret in sorted(_KNOWN_SECRETS, key=len, reverse=True):  # longest first: one may contain another
@@ -106,6 +122,8 @@ def redact(text: str) -> str:
             text = text.replace(secret, MASK)
     text = _PEM.sub(_mask_pem, text)
     text = _ASSIGNMENT.sub(_mask_assignment, text)
+    text = _DIAGNOSTIC_VALUE.sub(_mask_diagnostic, text)
+    text = _URL_PASSWORD.sub(lambda m: m["key"] + MASK, text)
     text = _FLAG.sub(lambda m: m["key"] + MASK, text)
     text = _AUTH_HEADER.sub(_mask_keep_key, text)
     text = _BEARER.sub(_mask_keep_key, text)
@@ -121,6 +139,11 @@ def _mask_assignment(match: re.Match[str]) -> str:
     if match["q"]:
         return f"{match['key']}{match['q']}{MASK}{match['q']}"
     return match["key"] + MASK
+
+
+def _mask_diagnostic(match: re.Match[str]) -> str:
+    quote = '"' if match["value"].startswith('"') else ""
+    return f"{match['key']}{quote}{MASK}{quote}"
 
 
 def _mask_keep_key(match: re.Match[str]) -> str:

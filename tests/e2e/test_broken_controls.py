@@ -198,7 +198,7 @@ def test_breaking_a_control_fails_the_suite_with_its_id(case: Breakage, tmp_path
 def _waiver(control: str, created: date, expires: date) -> str:
     return (
         "version: 1\nwaivers:\n"
-        f"  - id: W-900\n    control: {control}\n    resource: '*'\n"
+        f"  - id: W-900\n    control: {control}\n    resource: 'tests/unit/charts/test_workload_controls.py::*'\n"
         "    reason: accepted while the image pipeline is rebuilt\n    owner: app-team\n    ticket: APP-42\n"
         f"    approver: security-lead\n    created: {created}\n    expires: {expires}\n"
     )

@@ -157,3 +157,31 @@ def test_cleanup_of_what_is_not_a_kept_run(argv: list[str], needle: str) -> None
     proc = run([*STRATATEST, *argv])
     assert_clean_error(proc, needle)
     assert proc.returncode == 3
+
+
+@pytest.mark.parametrize("workers", ["-1", "0", "two"])
+def test_workers_must_be_a_positive_whole_number(workers: str, tmp_path: Path) -> None:
+    """argparse's own usage error (exit 2), before any tool is looked for or any folder touched."""
+    proc = run([*STRATATEST, "run", f"--workers={workers}", f"--reports={tmp_path / 'r'}"])
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert f"argument --workers/-n: {workers!r} is not a whole number of at least 1" in proc.stderr
+    assert "Traceback" not in proc.stderr and not (tmp_path / "r").exists()
+
+
+@pytest.mark.parametrize(
+    ("module", "inventory", "needle"),
+    [
+        ("terraform/modules/nope", "x.yaml", "no Terraform module at terraform/modules/nope: no such folder"),
+        ("README.md", "x.yaml", "no Terraform module at README.md: it is a file"),
+        ("terraform", "x.yaml", "no Terraform module at terraform: the folder has no *.tf file"),
+        ("terraform/modules/ecr", "terraform/modules/ecr", "terraform/modules/ecr: is a folder — give the inventory"),
+        ("terraform/modules/ecr", "README.md/x.yaml", "README.md/x.yaml: README.md is a file, not a folder"),
+    ],
+)
+def test_inventory_of_what_is_not_a_module_or_an_inventory_is_one_line(
+    module: str, inventory: str, needle: str
+) -> None:
+    proc = run([*STRATATEST, "inventory", module, inventory])
+    assert_clean_error(proc, f"stratatest: {needle}")
+    assert proc.returncode == 3
+    assert len(proc.stderr.strip().splitlines()) == 1

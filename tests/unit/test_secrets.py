@@ -40,6 +40,19 @@ SECRET = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"
         ("Authorization: Bearer eyJhbGciOi.eyJzdWIi.c2ln", f"Authorization: Bearer {MASK}"),
         ("Authorization: Basic dXNlcjpwYXNz", f"Authorization: Basic {MASK}"),
         ("got bearer abc123def456ghi from vault", f"got bearer {MASK} from vault"),
+        # a URL's password, any scheme, inside longer text: scheme, user and host stay as evidence
+        ("postgres://app:hunter2@db:5432/app", f"postgres://app:{MASK}@db:5432/app"),
+        (
+            "dsn mysql+pymysql://svc:s3:cr@t@db.internal/x?ssl=1 ok",
+            f"dsn mysql+pymysql://svc:{MASK}@db.internal/x?ssl=1 ok",
+        ),
+        ("redis://:only-a-password@cache:6379/0", f"redis://:{MASK}@cache:6379/0"),
+        ("connect('amqp://guest:guest-pw@mq/')", f"connect('amqp://guest:{MASK}@mq/')"),
+        # terraform's diagnostic lines show the values of the variables a failed condition read
+        ('│     │ var.db_password is "hunter2"', f'│     │ var.db_password is "{MASK}"'),
+        ('var.api_token is "a \\"quoted\\" one"', f'var.api_token is "{MASK}"'),
+        ("var.admin_password is 12345", f"var.admin_password is {MASK}"),
+        ('var.credentials.password is "pw"', f'var.credentials.password is "{MASK}"'),
     ],
 )
 def test_masks(text: str, expected: str) -> None:
@@ -69,6 +82,10 @@ def test_pem_in_a_json_string_with_escaped_newlines() -> None:
         "AKIA123 is too short to be a key id",
         "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----",  # certificates are public
         "bucket = my-state-bucket, encrypt = true",
+        "https://example.com:8443/path?next=/a@b and https://user@host/x",  # no password in either
+        'var.password_policy is "strict" and var.bucket_name is "state"',  # not secret-named
+        "var.db_password has a sensitive value",  # terraform hid it itself
+        "var.db_password is a string, known only after apply",
         "",
     ],
 )
@@ -77,7 +94,10 @@ def test_leaves_harmless_text_alone(text: str) -> None:
 
 
 def test_redaction_is_idempotent() -> None:
-    text = f"password={SECRET} {KEY_ID} --token abc Authorization: Bearer a.b.c1234"
+    text = (
+        f"password={SECRET} {KEY_ID} --token abc Authorization: Bearer a.b.c1234 "
+        'postgres://u:pw@h/db var.db_password is "x"'
+    )
     once = redact(text)
     assert redact(once) == once
     assert SECRET not in once and KEY_ID not in once

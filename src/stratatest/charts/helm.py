@@ -163,5 +163,6 @@ def _template(chart: str, _key: str, release: str, namespace: str, files: tuple[
         argv = [helm_binary(), "template", release, chart, "--namespace", namespace, *_f(files), "-f", extra]
         proc = subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT_S, check=False)
     if proc.returncode != 0:
-        raise ConfigError(f"helm template {chart} failed: {proc.stderr.strip()}")
+        said = " | ".join(line.strip(" -") for line in proc.stderr.splitlines() if line.strip())  # one line
+        raise ConfigError(f"helm template {chart} failed: {said}")
     return proc.stdout

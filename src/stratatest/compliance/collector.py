@@ -17,10 +17,12 @@ from typing import Any
 
 import pytest
 
+from stratatest import interrupts, runs
 from stratatest.compliance.catalogue import Catalogue
 from stratatest.compliance.evidence import load_evidence
 from stratatest.compliance.findings import catalogue_identity, fold_findings, scan_evidence, waiver_statuses
 from stratatest.compliance.results import (
+    LeftBehind,
     RunRecord,
     TestResult,
     git_commit,
@@ -161,6 +163,7 @@ class ResultsCollector:
         self.waivers = waivers or Waivers([], [])
         self.started = now_iso()
         self.last_record: RunRecord | None = None
+        self.interrupted: str | None = None
         self._pending: dict[str, _Pending] = {}
 
     # -- hooks ---------------------------------------------------------------------------------------------
@@ -179,6 +182,10 @@ class ResultsCollector:
         if pending.started is None and getattr(report, "start", None):
             pending.started = iso_from_timestamp(report.start)
         _apply_phase(pending, report)
+        reason = interrupts.reason()
+        if reason and report.failed and "crashed while running" in str(report.longrepr):
+            # xdist's word for a worker that stopped its test on the interrupt (and destroyed what it applied)
+            pending.outcome, pending.message = "error", f"interrupted by {reason} before it finished"
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         """A module that fails to import is an error in the record, not a silent gap."""
@@ -186,19 +193,28 @@ class ResultsCollector:
             return
         nodeid = report.nodeid or "<collection>"
         self._pending[nodeid] = _Pending(
-            nodeid=nodeid,
-            name=nodeid.rsplit("/", 1)[-1],
+            nodeid=redact(nodeid),
+            name=redact(nodeid.rsplit("/", 1)[-1]),
             started=now_iso(),
             outcome="error",
             message=_failure_text(report),
         )
 
+    def pytest_keyboard_interrupt(self, excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+        self.interrupted = interrupts.reason() or str(excinfo.value) or "interrupted"
+
+    @pytest.hookimpl(trylast=True)  # after fixture teardown (an interrupted run destroys its stacks there)
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
         if hasattr(session.config, "workerinput"):  # an xdist worker: the controller writes the record
             return
         record = self.build_record()
         self.last_record = record
         if self.results_path is None:
+            return
+        if not record.results and not record.left_behind:
+            # Nothing ran (a usage error, a target that would not start, an interrupt before the first test):
+            # there is nothing to record, and the last run's record must not be replaced by an empty one.
+            self._say(f"stratatest: no test ran; no results record written to {self.results_path}")
             return
         try:
             record.write(self.results_path)
@@ -223,6 +239,7 @@ class ResultsCollector:
             )
             self.target.update(started_target_facts(self.shared_dir))
         commit, dirty = git_commit(self.config.rootpath)
+        interrupted = self.interrupted or interrupts.reason()
         return RunRecord(
             run_id=self.run_id,
             started=self.started,
@@ -238,13 +255,29 @@ class ResultsCollector:
             tool_versions=self.tool_versions,
             command_line=command_line(self.config.invocation_params.args),
             catalogue=catalogue_identity(self.catalogue),
+            interrupted=interrupted,
+            left_behind=self._left_behind(),
         )
 
+    def _left_behind(self) -> list[LeftBehind]:
+        """Stacks whose state the run kept (a destroy failed or never ran) and tagged resources the leak check
+        found, each with the command that removes it."""
+        left = [
+            LeftBehind(
+                "stack", str(s.facts.get("module", s.folder.name)), str(s.folder), f"stratatest cleanup {self.run_id}"
+            )
+            for s in runs.kept_stacks(self.run_id)
+        ]
+        found = getattr(self.config, "stratatest_leftovers", [])
+        return left + [LeftBehind("resource", arn, where, finish) for arn, where, finish in found]
+
     def _new_pending(self, report: pytest.TestReport) -> _Pending:
+        """The test's id and name are masked again with what this process knows: a worker masked its report with
+        the secrets it registered, which need not be all of them."""
         props = dict(report.user_properties or [])
         controls = [c for c in str(props.get(CONTROLS_PROPERTY, "")).split(",") if c]
         name = getattr(report, "head_line", None) or report.nodeid.rsplit("::", 1)[-1]
-        return _Pending(report.nodeid, name, props.get(LAYER_PROPERTY) or None, controls)
+        return _Pending(redact(report.nodeid), redact(name), props.get(LAYER_PROPERTY) or None, controls)
 
     def _say(self, line: str) -> None:
         reporter = self.config.pluginmanager.get_plugin("terminalreporter")

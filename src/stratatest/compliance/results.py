@@ -10,16 +10,19 @@ from __future__ import annotations
 import json
 import os
 import subprocess
+import types
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import MISSING, asdict, dataclass, field, fields, is_dataclass
 from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Any, Union, get_args, get_origin, get_type_hints
 
 from stratatest.compliance.catalogue import Catalogue, Control
 from stratatest.errors import ConfigError
 from stratatest.layers import LAYERS
+from stratatest.runs import RUN_ID
 
 SCHEMA_VERSION = 2
 #: "waived": the test failed and an active waiver covers it (the waiver's id is on the result).
@@ -162,6 +165,16 @@ class ControlStatus:
 
 
 @dataclass
+class LeftBehind:
+    """Something the run created and could not remove: a kept stack (its state) or a tagged resource."""
+
+    kind: str  # stack | resource
+    what: str  # the module, or the resource's ARN
+    where: str  # the kept state folder, or the target and region
+    finish: str  # the command that removes it
+
+
+@dataclass
 class RunRecord:
     """Everything one run produced; `summary` is derived on output and never read back."""
 
@@ -179,13 +192,23 @@ class RunRecord:
     tool_versions: dict[str, str] = field(default_factory=dict)
     command_line: str = ""
     catalogue: dict[str, str] = field(default_factory=dict)  # path and sha256 of the catalogue used
+    #: Why the run stopped early ("Ctrl-C", "SIGTERM", a time cap), None for a run that ran to its end.
+    interrupted: str | None = None
+    #: What the run could not remove: kept stacks and tagged resources, each with the command that finishes the job.
+    left_behind: list[LeftBehind] = field(default_factory=list)
     schema_version: int = SCHEMA_VERSION
 
     @property
     def verdict(self) -> str:
-        """'failed' if any test or control failed, 'empty' if no test ran, else 'passed' (waivers included)."""
+        """'interrupted' if the run stopped early (whatever ran: what did not run was not assessed), 'failed' if
+        a test or control failed or something was left behind, 'empty' if no test ran, else 'passed' (waivers
+        included)."""
+        if self.interrupted:
+            return "interrupted"
         outcomes = Counter(r.outcome for r in self.results)
         if any(outcomes[o] for o in ("failed", "error")) or any(c.status == "failed" for c in self.controls):
+            return "failed"
+        if self.left_behind:
             return "failed"
         if not self.results:
             return "empty"
@@ -225,6 +248,8 @@ class RunRecord:
             catalogue=data["catalogue"],
             started=self.started,
             finished=self.finished,
+            interrupted=self.interrupted,
+            left_behind=data["left_behind"],
             command_line=self.command_line,
             summary=self.summary(),
             controls=data["controls"],
@@ -249,6 +274,8 @@ class RunRecord:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any], source: str = "results record") -> RunRecord:
+        """The record in `data`, every field checked against its type and every state against its enum: a record
+        is signed as it is read, so a value no run can produce is refused, one line naming the field."""
         if not isinstance(data, dict):
             raise ConfigError(f"{source}: not a stratatest results record (expected a JSON object)")
         version = data.get("schema_version")
@@ -258,26 +285,132 @@ class RunRecord:
                 hint="run the suite again with this stratatest to write a record it can read",
             )
         try:
-            kwargs = {f.name: data[f.name] for f in fields(cls) if f.name in data}
-            kwargs["results"] = [TestResult(**r) for r in data.get("results", [])]
-            kwargs["controls"] = [ControlStatus(**c) for c in data.get("controls", [])]
-            kwargs["findings"] = [Finding(**f) for f in data.get("findings", [])]
-            kwargs["evidence"] = [Evidence(**e) for e in data.get("evidence", [])]
-            kwargs["waivers"] = [WaiverStatus(**w) for w in data.get("waivers", [])]
-            return cls(**kwargs)
-        except (TypeError, KeyError) as err:
-            raise ConfigError(f"{source}: malformed results record: {err}") from None
+            record = _build(cls, {k: v for k, v in data.items() if k != "summary"}, "")
+            _check_record(record)
+        except _Invalid as err:
+            raise ConfigError(f"{source}: {err}") from None
+        return record
 
     @classmethod
     def read(cls, path: Path) -> RunRecord:
         path = Path(path)
         try:
-            data = json.loads(path.read_text(encoding="utf-8"))
+            text = path.read_bytes().decode("utf-8")
+            data = json.loads(text, parse_constant=_refuse_constant)
         except OSError as err:
             raise ConfigError(f"{path}: cannot read results record: {err.strerror or err}") from None
+        except UnicodeDecodeError as err:
+            raise ConfigError(
+                f"{path}: not a results record: byte {err.object[err.start]:#04x} at offset {err.start} is not UTF-8"
+            ) from None
         except json.JSONDecodeError as err:
             raise ConfigError(f"{path}: invalid JSON at line {err.lineno}, column {err.colno}: {err.msg}") from None
+        except _Invalid as err:
+            raise ConfigError(f"{path}: invalid JSON: {err}") from None
+        except RecursionError:
+            raise ConfigError(f"{path}: not a results record: JSON nested too deeply") from None
         return cls.from_dict(data, str(path))
+
+
+class _Invalid(ValueError):
+    """One thing wrong in a record, worded with its field path; from_dict adds the file."""
+
+
+#: The fields whose value must be one of a fixed set, per record type.
+_ENUMS: dict[type, dict[str, tuple[str, ...]]] = {
+    TestResult: {"outcome": OUTCOMES},
+    ControlStatus: {"status": CONTROL_STATUSES},
+    Finding: {"result": FINDING_RESULTS},
+    WaiverStatus: {"state": WAIVER_STATES},
+}
+
+
+def _refuse_constant(name: str) -> Any:
+    raise _Invalid(f"{name} is not a JSON number")
+
+
+@cache
+def _hints(cls: type) -> dict[str, Any]:
+    return get_type_hints(cls)
+
+
+def _build(cls: type, data: Any, where: str) -> Any:
+    """An instance of the dataclass `cls` from `data`, each field checked against its annotation."""
+    if not isinstance(data, dict):
+        raise _Invalid(f"{where or 'the record'} must be an object, not {_kind(data)}")
+    prefix = f"{where}." if where else ""
+    unknown = sorted(str(k) for k in data if k not in _hints(cls))
+    if unknown:
+        raise _Invalid(f"{prefix}{unknown[0]} is not a field of a results record")
+    kwargs = {}
+    for item in fields(cls):
+        path = f"{prefix}{item.name}"
+        if item.name not in data:
+            if item.default is MISSING and item.default_factory is MISSING:
+                raise _Invalid(f"{path} is missing")
+            continue
+        kwargs[item.name] = _value(data[item.name], _hints(cls)[item.name], path)
+        allowed = _ENUMS.get(cls, {}).get(item.name)
+        if allowed and kwargs[item.name] not in allowed:
+            raise _Invalid(f"{path} {kwargs[item.name]!r} is not one of {', '.join(allowed)}")
+    return cls(**kwargs)
+
+
+def _value(value: Any, hint: Any, where: str) -> Any:
+    """`value` as the type `hint` names (str, int, float, bool, None, list[...], dict[str, ...], a dataclass)."""
+    origin, args = get_origin(hint), get_args(hint)
+    if hint is Any:
+        return value
+    if origin in (Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        (inner,) = [a for a in args if a is not type(None)]
+        return _value(value, inner, where)
+    if origin is list:
+        if not isinstance(value, list):
+            raise _Invalid(f"{where} must be a list, not {_kind(value)}")
+        return [_value(item, args[0], f"{where}[{i}]") for i, item in enumerate(value)]
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise _Invalid(f"{where} must be an object, not {_kind(value)}")
+        return {key: _value(item, args[1], f"{where}.{key}") for key, item in value.items()}
+    if is_dataclass(hint):
+        return _build(hint, value, where)  # type: ignore[arg-type]
+    if hint is float and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(value, hint) and not (hint is int and isinstance(value, bool)):
+        return value
+    raise _Invalid(f"{where} must be {_NAMES.get(hint, hint.__name__)}, not {_kind(value)}")
+
+
+_NAMES = {str: "text", int: "a whole number", float: "a number", bool: "true or false"}
+
+
+def _kind(value: Any) -> str:
+    """What a JSON value is, as its author would say it."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str):
+        return f"text {truncate(value, 60)!r}"
+    if isinstance(value, int | float):
+        return f"the number {value}"
+    return {list: "a list", dict: "an object"}.get(type(value), type(value).__name__)
+
+
+def _check_record(record: RunRecord) -> None:
+    """The values that become file names (the run id, in history/) or sort a trend (the times)."""
+    if not RUN_ID.fullmatch(record.run_id):
+        raise _Invalid(
+            f"run_id {record.run_id!r} is not a run id (1 to 31 letters, digits, '-' and '_', starting with a letter"
+            " or digit): it names files in history/"
+        )
+    for name in ("started", "finished"):
+        try:
+            datetime.fromisoformat(getattr(record, name))
+        except ValueError:
+            raise _Invalid(f"{name} {getattr(record, name)!r} is not an ISO 8601 time") from None
 
 
 def rollup(

@@ -7,12 +7,24 @@ every waiver ends: one may last at most MAX_DAYS, and its age is in every report
 
 A selector is a glob in which only `*` and `?` are wildcards: brackets are literal, because they are part of the
 names waivers select (`test_tls[prod]`, `aws_s3_bucket.this[0]`), where fnmatch's character classes would make a
-waiver miss the one item it names and cover others.
+waiver miss the one item it names and cover others. A selector must name something (a letter or a digit): one
+of wildcards and punctuation alone (`*`, `*.*`) covers everything, which is a disabled control, not a waiver.
+
+What a field must hold, so a waiver is a decision someone can be asked about:
+- `owner` and `approver` are people or teams, compared by identity (NFKC, case-folded, whitespace collapsed:
+  `Alice` is `alice`); a name with an invisible or control character (a zero-width space, a no-break space, a
+  tab) is refused, since it would make one person look like two.
+- `reason` is at least REASON_MIN_WORDS words with letters in them (`.` or `n/a` explains nothing).
+- `ticket` points at a tracker: a key like `PLAT-123`, an issue number (`#42`, `issue 42`, `owner/repo#42`,
+  optionally after the tracker's name: `stratatest issue 4`) or an http(s) URL.
+- `framework` is one of the Checkov frameworks the suite scans with (FRAMEWORKS).
 """
 
 from __future__ import annotations
 
+import difflib
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -34,6 +46,16 @@ FORMAT_VERSION = 1
 MAX_DAYS = 365
 CHECK_PATTERN = re.compile(r"^CKV2?_[A-Z0-9]+_\d+$")
 ID_PATTERN = re.compile(r"^W-\d{3,}$")
+#: The Checkov frameworks whose findings the suite records (Finding.framework).
+FRAMEWORKS = ("terraform", "terraform_plan", "kubernetes", "helm")
+REASON_MIN_WORDS = 3
+TICKET_PATTERNS = (
+    re.compile(r"[A-Z][A-Z0-9_]+-\d+"),  # a tracker key: PLAT-123
+    re.compile(r"(?:[\w./-]+\s*)?(?:#|issue\s+)\d+", re.IGNORECASE),  # #42, issue 42, owner/repo#42
+    re.compile(r"https?://[^\s/]+\.[^\s/]+(?:/\S*)?"),  # a URL
+)
+#: Letters and marks that render as nothing, beside the format, control and space categories refused in names.
+_INVISIBLE = frozenset("\u034f\u115f\u1160\u17b4\u17b5\u2800\u3164\uffa0")
 _TEXT_FIELDS = ("reason", "owner", "ticket", "approver", "resource")
 _KEYS = {"id", "control", "check", "framework", *_TEXT_FIELDS, "created", "expires"}
 
@@ -208,8 +230,8 @@ def _problem(entry: dict[str, Any], raw: dict[str, Any], catalogue: Catalogue, s
         return "give exactly one of 'control' (a catalogue id) or 'check' (a Checkov id)"
     if raw["control"] is not None and (not isinstance(raw["control"], str) or raw["control"] not in catalogue):
         return f"control {raw['control']!r} is not in the catalogue"
-    if raw["framework"] is not None and not (isinstance(raw["framework"], str) and raw["framework"].strip()):
-        return "'framework' must be a scanner framework name (terraform, terraform_plan, kubernetes, helm)"
+    if raw["framework"] is not None and (problem := _framework_problem(raw["framework"])):
+        return problem
     if raw["check"] is not None and not (isinstance(raw["check"], str) and CHECK_PATTERN.fullmatch(raw["check"])):
         return f"check {raw['check']!r} is not a Checkov id (CKV_AWS_20, CKV2_K8S_6)"
     for key in _TEXT_FIELDS:
@@ -218,11 +240,67 @@ def _problem(entry: dict[str, Any], raw: dict[str, Any], catalogue: Catalogue, s
             return f"missing field '{key}'"
         if not isinstance(value, str):
             return f"'{key}' must be text, got {value!r}"
-    if raw["approver"].strip() == raw["owner"].strip():
-        return "the approver must not be the owner"
+    problem = _content_problem(raw)
+    if problem is not None:
+        return problem
+    if identity(raw["approver"]) == identity(raw["owner"]):
+        return f"the approver must not be the owner (both are {identity(raw['owner'])!r})"
     for key in ("created", "expires"):
         if _date(raw[key]) is None:
             return f"'{key}' must be a date (YYYY-MM-DD), got {raw[key]!r}"
+    return None
+
+
+def identity(name: str) -> str:
+    """A person or team as compared: NFKC (full-width and compatibility forms folded), case-folded, whitespace
+    collapsed, so `Alice` and `alice ` are one person."""
+    return " ".join(unicodedata.normalize("NFKC", name).casefold().split())
+
+
+def _framework_problem(value: Any) -> str | None:
+    if isinstance(value, str) and value.strip() in FRAMEWORKS:
+        return None
+    known = ", ".join(FRAMEWORKS)
+    close = difflib.get_close_matches(value.strip(), FRAMEWORKS, n=1) if isinstance(value, str) else []
+    hint = f"did you mean {close[0]!r}? " if close else ""
+    return f"framework {value!r} is not a Checkov framework the suite scans with: {hint}(one of {known})"
+
+
+def _content_problem(raw: dict[str, Any]) -> str | None:
+    """What makes a complete entry say nothing: a hidden character in a name, an empty reason, a ticket that
+    points nowhere, a selector that names nothing."""
+    for key in ("owner", "approver"):
+        hidden = _hidden_character(raw[key].strip())
+        if hidden is not None:
+            return (
+                f"{key} {raw[key]!r} contains an invisible or control character (U+{ord(hidden):04X}):"
+                " type the name plainly"
+            )
+    words = [w for w in raw["reason"].split() if any(c.isalpha() for c in w)]
+    if len(words) < REASON_MIN_WORDS:
+        return (
+            f"reason {raw['reason'].strip()!r} explains nothing: say in {REASON_MIN_WORDS}+ words why the deviation"
+            " is accepted and what covers the risk meanwhile"
+        )
+    if not any(p.fullmatch(raw["ticket"].strip()) for p in TICKET_PATTERNS):
+        return (
+            f"ticket {raw['ticket'].strip()!r} is not a ticket: give a tracker key (PLAT-123), an issue number"
+            " (#42, issue 42) or a URL"
+        )
+    if not any(c.isalnum() for c in raw["resource"]):
+        return (
+            f"resource {raw['resource']!r} selects everything, which disables the control: name the resources it"
+            " covers (e.g. aws_s3_bucket.logs, tests/test_s3.py::test_tls[*])"
+        )
+    return None
+
+
+def _hidden_character(name: str) -> str | None:
+    """The first character of `name` that renders as nothing or as a space other than U+0020."""
+    for char in name:
+        category = unicodedata.category(char)
+        if char in _INVISIBLE or category[0] == "C" or (category[0] == "Z" and char != " "):
+            return char
     return None
 
 

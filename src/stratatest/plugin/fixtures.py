@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import tempfile
 import threading
 import time
@@ -88,9 +87,10 @@ def target(pytestconfig: pytest.Config) -> Iterator[Any]:
     try:
         yield tgt
         if not shared_target and not live_stacks():  # live ones: the atexit guard destroys and reports them
-            leftovers = check_nothing_left(tgt, run_id)
+            leftovers = check_nothing_left(tgt, run_id, shared)
             if leftovers:
-                raise StratatestError(f"run {run_id} left resources behind in {tgt.name}: {', '.join(leftovers)}")
+                arns = ", ".join(c.arn for c in leftovers)
+                raise StratatestError(f"run {run_id} left resources behind in {tgt.name}: {arns}")
     finally:
         if cap is not None:
             cap.cancel()
@@ -102,11 +102,12 @@ def _wall_clock_cap(tgt: Any) -> threading.Timer | None:
     interrupted, every live stack destroyed, the run fails and says why."""
     if tgt.deadline is None:
         return None
+    from stratatest import interrupts
     from stratatest.terraform.stack import notice
 
     def expire() -> None:
         notice(f"the run reached its wall-clock cap on {tgt.name}; destroying what it created and stopping")
-        os.kill(os.getpid(), signal.SIGTERM)
+        interrupts.stop(f"the wall-clock cap on {tgt.name}")
 
     timer = threading.Timer(max(0.0, tgt.deadline - time.time()), expire)
     timer.daemon = True
@@ -170,13 +171,18 @@ def sample_service(repo_root: Path) -> Callable[..., Any]:
 
 @pytest.fixture(scope="session")
 def module_path(repo_root: Path) -> Callable[[str], Path]:
-    """`module_path("state-backend")` → terraform/modules/state-backend (or any path under the repo)."""
+    """`module_path("state-backend")` → terraform/modules/state-backend (or any path under the repo).
+
+    A name that matches nothing resolves to where it was looked for: the harness then says what is wrong with
+    that path (missing, a file, no *.tf), the same one line as for a `Path` argument.
+    """
 
     def resolve(name: str) -> Path:
-        for candidate in (repo_root / "terraform" / "modules" / name, repo_root / name):
-            if candidate.is_dir():
+        in_modules, in_repo = repo_root / "terraform" / "modules" / name, repo_root / name
+        for candidate in (in_modules, in_repo):
+            if candidate.exists():
                 return candidate
-        raise StratatestError(f"no Terraform module {name!r} under {repo_root}")
+        return in_repo if "/" in name else in_modules
 
     return resolve
 
@@ -215,11 +221,16 @@ def stacks(harness: Any, module_path: Callable[[str], Path]) -> Iterator[Callabl
 
     yield apply
     errors = []
-    for stack in reversed(made):
+    interrupt: KeyboardInterrupt | None = None
+    for stack in reversed(made):  # every one, even after an interrupt: the run stops once nothing is left
         try:
             stack.destroy()
         except StratatestError as err:
             errors.append(str(err))
+        except KeyboardInterrupt as err:
+            interrupt = err
+    if interrupt is not None:
+        raise interrupt
     if errors:
         raise StratatestError("; ".join(errors))
 

@@ -82,13 +82,14 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
 
     A StratatestError is the user's to act on: its one line, not a traceback. A failure that an active waiver
     covers becomes an expected failure naming the waiver (the collector records it as "waived"). Known secrets
-    and secret-looking text are masked in the failure and captured output: this is what the terminal, JUnit and
-    the results record all read.
+    and secret-looking text are masked in the test's id, the failure and captured output: this is what the
+    terminal, JUnit and the results record all read.
     """
     from stratatest.compliance.collector import WAIVER_PROPERTY, item_controls
     from stratatest.secrets import redact
 
     report = yield
+    _mask_test_id(item, report)
     if call.excinfo is not None and isinstance(call.excinfo.value, NotAssessable):
         # The target cannot serve what the test needs (a service, a plain-HTTP endpoint): not assessed, not failed.
         report.outcome = "skipped"
@@ -109,3 +110,43 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             report.wasxfail = waiver.summary
             report.user_properties.append((WAIVER_PROPERTY, waiver.id))
     return report
+
+
+def pytest_make_parametrize_id(config: pytest.Config, val: object, argname: str) -> str | None:
+    """A value of a secret-named argument (`db_password`) never becomes part of a test id: the id is the argument's
+    name (pytest numbers repeats: db_password0, db_password1). `_mask_test_id` registers the value itself."""
+    from stratatest.secrets import is_secret_name
+
+    return argname if is_secret_name(argname) else None
+
+
+def _mask_test_id(item: pytest.Item, report: pytest.TestReport) -> None:
+    """Mask secrets in the report's test id, where the test's process knows them; under pytest-xdist only the report
+    crosses to the controller.
+
+    A secret-named argument's value is registered first, whatever its id came from (an explicit `ids=` too). The
+    item's own nodeid is masked with the report's: xdist's worker checks that they are equal.
+    """
+    from stratatest.secrets import is_secret_name, register_secret
+
+    callspec = getattr(item, "callspec", None)
+    if callspec is not None:
+        register_secret([value for name, value in callspec.params.items() if is_secret_name(name)])
+    nodeid = _masked_id(item, item.nodeid)
+    if nodeid != item.nodeid:
+        item._nodeid = nodeid  # type: ignore[attr-defined]
+    report.nodeid = nodeid
+    path, line, domain = report.location
+    report.location = (path, line, _masked_id(item, domain))
+
+
+def _masked_id(item: pytest.Item, text: str) -> str:
+    """`text` redacted; when that masked a parameter id, the parameter indices keep two such tests apart (two
+    different secrets would otherwise give one id, and their results would merge)."""
+    from stratatest.secrets import redact
+
+    masked = redact(text)
+    callspec = getattr(item, "callspec", None)
+    if masked == text or callspec is None or not masked.endswith("]"):
+        return masked
+    return f"{masked[:-1]}#{'-'.join(map(str, callspec.indices.values()))}]"

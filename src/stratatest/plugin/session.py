@@ -21,29 +21,41 @@ from stratatest.plugin.options import check_region, region, selected_controls, s
 
 
 def pytest_configure(config: pytest.Config) -> None:
+    from stratatest import interrupts
     from stratatest.plugin.record import register_results
-    from stratatest.runs import check_run_id, new_run_id
-    from stratatest.terraform.stack import install_guards, set_notifier
+    from stratatest.runs import claim_run_id, new_run_id
+    from stratatest.terraform.stack import install_guards, notice, set_notifier
 
     workerinput = getattr(config, "workerinput", None)
     if workerinput:
         config.stratatest_run_id = workerinput["stratatest_run_id"]  # type: ignore[attr-defined]
         config.stratatest_shared = Path(workerinput["stratatest_shared"])  # type: ignore[attr-defined]
+        interrupts.register_worker(config.stratatest_shared)  # type: ignore[attr-defined]
+        interrupts.install(shared=config.stratatest_shared, say=None)  # type: ignore[attr-defined]
     else:
+        selected_layers(config)  # usage errors first: a run that cannot start claims nothing
+        check_region(config)
         try:
-            run_id = check_run_id(config.getoption("run_id")) if config.getoption("run_id") else new_run_id()
+            run_id = claim_run_id(config.getoption("run_id")) if config.getoption("run_id") else new_run_id()
         except StratatestError as err:
             raise pytest.UsageError(f"--run-id: {err}") from None
         config.stratatest_run_id = run_id  # type: ignore[attr-defined]
         shared = Path(tempfile.mkdtemp(prefix=f"stratatest-{run_id}-"))
         (shared / "pid").write_text(str(os.getpid()))
         config.stratatest_shared = shared  # type: ignore[attr-defined]
-    selected_layers(config)  # an unknown --layer is a usage error before anything starts
-    check_region(config)
+        interrupts.install(  # with xdist workers, the interrupt is passed on to them (none: it stops this process)
+            shared=shared,
+            say=notice,
+            forward=lambda: interrupts.worker_pids(shared),
+            cleanup_hint=f", and `stratatest cleanup {run_id}` finishes it later",
+        )
     target = _checked_target(config)
     config.stratatest_apply_layer = target.layer  # type: ignore[attr-defined]
     install_guards()
-    set_notifier(lambda text: _write_past_capture(config, text))
+    if workerinput:  # nobody sees a worker's output: its notices reach the controller's summary through a file
+        set_notifier(lambda text: _append_notice(config.stratatest_shared, text))  # type: ignore[attr-defined]
+    else:
+        set_notifier(lambda text: _write_past_capture(config, text))
     register_results(config, target)
     selected_controls(config, config.stratatest_catalogue)  # type: ignore[attr-defined]  # likewise --control
 
@@ -80,12 +92,24 @@ def _write_past_capture(config: pytest.Config, text: str) -> None:
         reporter.write_line(text)
 
 
+WORKER_NOTICES = "worker-notices"
+
+
+def _append_notice(shared: Path, text: str) -> None:
+    with (shared / WORKER_NOTICES).open("a", encoding="utf-8") as out:  # one short append: lines do not mix
+        out.write(text.removeprefix("stratatest: ").replace("\n", " ") + "\n")
+
+
 def pytest_terminal_summary(terminalreporter: Any) -> None:
     from stratatest.terraform.stack import NOTICES
 
-    if NOTICES:
+    shared: Path | None = getattr(terminalreporter.config, "stratatest_shared", None)
+    relayed = []
+    if shared is not None and (shared / WORKER_NOTICES).exists():
+        relayed = (shared / WORKER_NOTICES).read_text(encoding="utf-8").splitlines()
+    if NOTICES or relayed:
         terminalreporter.section("stratatest notices")
-        for text in NOTICES:
+        for text in [*NOTICES, *relayed]:
             terminalreporter.write_line(text)
 
 
@@ -96,22 +120,45 @@ def pytest_configure_node(node: Any) -> None:
     node.workerinput["stratatest_shared"] = str(node.config.stratatest_shared)
 
 
-def check_nothing_left(tgt: Any, run_id: str) -> list[str]:
+def sweep_command(spec: str, region: str, run_id: str) -> str:
+    return f"stratatest sweep --target {spec} --region {region} --run {run_id} --yes"
+
+
+def check_nothing_left(tgt: Any, run_id: str, shared: Path | None = None) -> list[Any]:
     """At the end of the run every resource tagged with the run id must be gone; returns (and tells) what is not.
 
     Listed as a sweep lists them (`targets.sweep`): the tagging API plus what it does not return (IAM roles and
-    OIDC providers, elastic IPs, launch templates), so a leak is named with the command that removes it.
+    OIDC providers, elastic IPs, launch templates), in the target's region and every other one the run's provider
+    blocks used (aliases): those this process noted on the target, and those in the run folder `shared` when
+    given. Each region's leak is named with the `stratatest sweep` command that removes it.
     """
+    from stratatest.targets.leftovers import regions_used
     from stratatest.targets.sweep import sweep
     from stratatest.terraform.stack import notice
 
-    leftovers = [c.arn for c in sweep(tgt, run_id=run_id, expired=False)]
-    if leftovers:
-        notice(
-            f"run {run_id} left {len(leftovers)} resource(s) in {tgt.name}: {', '.join(leftovers)}; remove them with: "
-            f"stratatest sweep --target {tgt.spec} --run {run_id} --yes"
+    found = sweep(tgt, run_id=run_id, expired=False, regions=regions_used(tgt, shared))
+    if found:
+        commands = " and ".join(sweep_command(tgt.spec, r, run_id) for r in dict.fromkeys(c.region for c in found))
+        what = f"run {run_id} left {len(found)} resource(s) in {tgt.name}: {', '.join(c.arn for c in found)}"
+        notice(f"{what}; remove them with: {commands}")
+    return found
+
+
+@pytest.hookimpl(optionalhook=True, tryfirst=True)
+def pytest_xdist_setupnodes(config: pytest.Config, specs: list[Any]) -> None:
+    """pytest-xdist, on the controller before any worker starts: every worker starts the target on its own, which a
+    target may not allow (one embedded server on a fixed port). The options conflict: a usage error, one line
+    (`pytest.exit` here would print its message twice, as an exit and as an interruption)."""
+    from stratatest.targets import make_target
+
+    shared: Path = config.stratatest_shared  # type: ignore[attr-defined]
+    run_id: str = config.stratatest_run_id  # type: ignore[attr-defined]
+    try:
+        make_target(target_spec(config), workdir=shared, region=region(config), run_id=run_id).check_processes(
+            len(specs)
         )
-    return leftovers
+    except StratatestError as err:
+        raise pytest.UsageError(f"--target: {err}") from None
 
 
 @pytest.hookimpl(tryfirst=True)  # before the record is written, so a leak fails the run it is recorded in
@@ -142,7 +189,12 @@ def _check_shared_target(session: pytest.Session) -> None:
         if not target.outlives_run:
             return
         with target:
-            if check_nothing_left(target, run_id):
+            leftovers = check_nothing_left(target, run_id, shared)
+            if leftovers:  # for the record: each with the command that removes it
+                config.stratatest_leftovers = [  # type: ignore[attr-defined]
+                    (c.arn, f"{target.spec} {c.region}", sweep_command(target.spec, c.region, run_id))
+                    for c in leftovers
+                ]
                 session.exitstatus = pytest.ExitCode.TESTS_FAILED
     except StratatestError as err:
         notice(f"could not check what run {run_id} left on {target_spec(config)}: {err}")
@@ -154,6 +206,9 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     requests and answers, its server log) are what explains the failure, so it is kept and named."""
     if hasattr(config, "workerinput") or not hasattr(config, "stratatest_shared"):
         return
+    from stratatest.runs import release_run_id
+
+    release_run_id(config.stratatest_run_id)  # type: ignore[attr-defined]
     shared: Path = config.stratatest_shared  # type: ignore[attr-defined]
     if getattr(config, "stratatest_failed", False) and any(shared.glob("target-*")):
         from stratatest.terraform.stack import notice

@@ -31,7 +31,7 @@ from stratatest.compliance.results import (
 )
 from stratatest.secrets import redact
 
-VERDICTS = {"passed": "PASSED", "failed": "FAILED", "empty": "NO TESTS"}
+VERDICTS = {"passed": "PASSED", "failed": "FAILED", "empty": "NO TESTS", "interrupted": "INTERRUPTED"}
 STATUS_LABELS = {"failed": "Failed", "waived": "Waived", "not_assessed": "Not assessed", "passed": "Passed"}
 #: Short labels for the per-run history cells (each cell's title spells its status out).
 HISTORY_LABELS = {"failed": "FAIL", "waived": "WAIV", "not_assessed": "NA", "passed": "PASS"}
@@ -97,6 +97,11 @@ def _header(record: RunRecord) -> str:
         ("Tools", _pairs(record.tool_versions) or "none recorded", False),
         ("Catalogue", catalogue, False),
     ]
+    if record.interrupted:
+        rows.append(("Interrupted", f'<span class="warn-text">by {_e(record.interrupted)}</span>', True))
+    for item in record.left_behind:  # what the run could not remove comes first, with the command that does
+        finish = f"<code>{_e(item.finish)}</code>"
+        rows.append(("Left behind", f"{_e(item.kind)} <code>{_e(item.what)}</code> ({_e(item.where)}): {finish}", True))
     if record.command_line:
         rows.append(("Command", f"<code>{_e(redact(record.command_line))}</code>", True))
     meta = "".join(f"<dt>{label}</dt><dd{' class=wide' if wide else ''}>{value}</dd>" for label, value, wide in rows)
@@ -587,7 +592,7 @@ header.run{display:flex;gap:18px;align-items:flex-start}
 .verdict{min-width:128px;text-align:center;border-radius:8px;padding:10px 12px;font-size:22px;font-weight:700;
 letter-spacing:.04em;color:#fff}
 .verdict-label{display:block;font-size:11px;font-weight:600;letter-spacing:.08em;text-transform:uppercase;opacity:.85}
-.v-failed{background:var(--fail)}.v-passed{background:var(--pass)}.v-empty{background:#475467}
+.v-failed{background:var(--fail)}.v-passed{background:var(--pass)}.v-empty{background:#475467}.v-interrupted{background:var(--fail)}
 .run-meta{flex:1;min-width:0}
 dl.meta{display:grid;grid-template-columns:max-content minmax(0,1fr) max-content max-content;gap:0 12px;margin:0}
 dl.meta dt{color:var(--muted)}dl.meta dd{margin:0;overflow-wrap:anywhere}dl.meta dd.wide{grid-column:2/-1}

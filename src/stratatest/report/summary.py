@@ -25,7 +25,16 @@ REASON_WIDTH = 70
 def format_summary(record: RunRecord) -> str:
     """Header, a table per layer, a table per control, waivers, and a one-line verdict."""
     parts = [_header(record), "", _layer_table(record), "", _control_table(record), "", *_waiver_lines(record)]
-    return "\n".join([*parts, _assessed_line(record), _verdict(record)]) + "\n"
+    return "\n".join([*parts, *_left_lines(record), _assessed_line(record), _verdict(record)]) + "\n"
+
+
+def _left_lines(record: RunRecord) -> list[str]:
+    """What the run could not remove, each with the command that does: first thing a reader must act on."""
+    if not record.left_behind:
+        return []
+    lines = [f"LEFT BEHIND ({len(record.left_behind)}): the run could not remove these"]
+    lines += [f"  {item.kind} {item.what} ({item.where}): {item.finish}" for item in record.left_behind]
+    return [*lines, ""]
 
 
 def _assessed_line(record: RunRecord) -> str:
@@ -110,8 +119,14 @@ def _verdict(record: RunRecord) -> str:
     )
     broken = counts["outcomes"]["failed"] + counts["outcomes"]["error"]
     verdict = record.verdict
+    left = f"; {len(record.left_behind)} left behind" if record.left_behind else ""
     if verdict == "failed":
-        return f"Verdict: FAILED ({broken} tests failed or errored; {control_part})"
+        return f"Verdict: FAILED ({broken} tests failed or errored{left}; {control_part})"
+    if verdict == "interrupted":
+        return (
+            f"Verdict: INTERRUPTED by {record.interrupted} ({counts['tests']} tests, {broken} failed or errored"
+            f"{left}; {control_part})"
+        )
     if verdict == "empty":
         return f"Verdict: NO TESTS RAN ({control_part})"
     return f"Verdict: PASSED ({counts['tests']} tests, none failed; {control_part})"

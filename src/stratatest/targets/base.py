@@ -13,6 +13,7 @@ package knows its name or its options.
 from __future__ import annotations
 
 import abc
+import tempfile
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -48,6 +49,8 @@ class Target(abc.ABC):
         self.spec = self.name
         #: Epoch seconds after which a run must destroy what it created and stop (a real account's cap), or None.
         self.deadline: float | None = None
+        #: Regions besides `region` this process's provider blocks used (aliases): the leak check lists them too.
+        self.other_regions: set[str] = set()
 
     @classmethod
     def from_options(cls, options: dict[str, str], *, region: str, workdir: Path, run_id: str) -> Target:
@@ -60,6 +63,24 @@ class Target(abc.ABC):
         """Checks that must pass before anything is created (a real account's guard, an attached emulator that
         must answer); once per run, in the controller before any worker starts, so a failure is one line."""
         return None
+
+    def check_processes(self, processes: int) -> None:
+        """Refuse (ConfigError) when `processes` processes could not each start this target, as pytest-xdist's
+        workers each do: asked once, on the controller, before any worker starts."""
+        return None
+
+    def allow_region(self, region: str) -> None:
+        """Refuse (SandboxRefused) a region a module's aliased provider would create resources in, when this target
+        may not be used there; any region by default (an emulator)."""
+        return None
+
+    def in_region(self, region: str) -> Target:
+        """This target in another region (where an aliased provider created resources), not started: the same
+        spec built again, so starting it runs its checks for that region (a real account's guard)."""
+        from stratatest.targets import make_target
+
+        workdir = self.workdir or Path(tempfile.gettempdir())
+        return make_target(self.spec, workdir=workdir, region=region, run_id=self.run_id)
 
     @abc.abstractmethod
     def start(self) -> None:

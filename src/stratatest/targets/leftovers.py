@@ -1,17 +1,43 @@
 """Find what a run left behind, by its run-id tag: the last line of defence against leaked resources.
 
 Every resource the harness creates carries the `stratatest:run-id` default tag, so one Resource Groups
-Tagging API query per region lists what is still there. Two kinds of resource stay visible after a
-successful delete, and are exempt in that end state: KMS keys scheduled for deletion (AWS keeps them for
-the waiting period) and NAT gateways in state `deleted` (AWS lists them for about an hour; moto 5.2.5 keeps
-them, tags included, for good).
+Tagging API query per region lists what is still there. The regions are the target's own and each one an
+aliased provider block used (`remember_regions`, called by the harness): noted on the target, for the
+process's own check, and in the run folder, for the controller's once every worker is done.
+
+Two kinds of resource stay visible after a successful delete, and are exempt in that end state: KMS keys
+scheduled for deletion (AWS keeps them for the waiting period) and NAT gateways in state `deleted` (AWS lists
+them for about an hour; moto 5.2.5 keeps them, tags included, for good).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
+from stratatest.targets.spec import REGION
 from stratatest.terraform.provider import RUN_ID_TAG
+
+#: The run folder's record of the regions its provider blocks used: one empty file per region.
+REGIONS_FOLDER = "regions"
+
+
+def remember_regions(target: Any, shared: Path, regions: Iterable[str]) -> None:
+    """Note the regions a working copy's provider blocks use, where the leak check and the sweep look."""
+    folder = shared / REGIONS_FOLDER
+    folder.mkdir(parents=True, exist_ok=True)
+    for region in regions:
+        (folder / region).touch()
+        if region != target.region:
+            target.other_regions.add(region)
+
+
+def regions_used(target: Any, shared: Path | None = None) -> list[str]:
+    """The target's region first, then every other one this process, or (given the run folder) the run, used."""
+    recorded = {p.name for p in (shared / REGIONS_FOLDER).glob("*")} if shared is not None else set()
+    others = {r for r in recorded | target.other_regions if REGION.match(r)} - {target.region}
+    return [target.region, *sorted(others)]
 
 
 def _pending_deletion(target: Any, arn: str) -> bool:

@@ -4,8 +4,9 @@
 the net under it, for runs whose state is lost or whose destroy failed. It only ever selects resources that
 carry the `stratatest:run-id` tag, and of those only a given run's or the ones past `stratatest:expires`.
 
-Discovery goes through the Resource Groups Tagging API (`leftovers.tagged`) in the target's region, plus
-a few listings through the services themselves for what that API does not return:
+Discovery goes through the Resource Groups Tagging API (`leftovers.tagged`) in each region asked for (the
+target's own by default; a run's leak check asks for every region its provider blocks used, aliases
+included), plus a few listings through the services themselves for what that API does not return:
 
 * IAM roles: real AWS's GetResources does not support IAM roles (and IAM is global), and moto's does not
   return any IAM resource; roles and OpenID Connect providers are therefore listed through IAM and their
@@ -26,9 +27,10 @@ are not candidates. A resource type without a deleter is listed and reported, ne
 
 from __future__ import annotations
 
+import contextlib
 import re
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -58,6 +60,8 @@ class Candidate:
     run_id: str
     expires: datetime | None
     reason: str  # "run RUN_ID" or "expired YYYY-MM-DDTHH:MM:SSZ"
+    #: The region it was listed in, where it is deleted ("" when built by hand: its ARN's, else the target's).
+    region: str = ""
 
 
 def resource_type(arn: str) -> str:
@@ -67,21 +71,33 @@ def resource_type(arn: str) -> str:
     return f"{service}:{kind[1] if kind else _UNTYPED.get(service, 'resource')}"
 
 
-def sweep(target: Any, *, run_id: str | None, expired: bool, now: datetime | None = None) -> list[Candidate]:
+def sweep(
+    target: Any,
+    *,
+    run_id: str | None,
+    expired: bool,
+    now: datetime | None = None,
+    regions: Iterable[str] = (),
+) -> list[Candidate]:
     """What a sweep would delete: the resources of run `run_id`, and/or those past their expiry at `now`
-    (timezone-aware; default: the current time), in deletion order. Runs the target's preflight first: the
-    sandbox guard refuses an account that is not allowed."""
+    (timezone-aware; default: the current time), in deletion order, in the target's region and `regions`. Runs
+    the target's preflight first (and each other region's): the sandbox guard refuses an account or a region
+    that is not allowed."""
     if not run_id and not expired:
         raise ConfigError(
             "sweep: nothing selected", hint="name a run id (--run ID), ask for expired resources, or both"
         )
     target.preflight()
     now = now or datetime.now(UTC)
-    found = tagged(target)
-    for arn, tags in _listed_by_service(target):
-        found.setdefault(arn, tags)
+    found: dict[str, tuple[dict[str, str], str]] = {}  # ARN → (tags, the region it was listed in)
+    for region in dict.fromkeys([target.region, *regions]):
+        with _in_region(target, region) as regional:
+            for arn, tags in [*tagged(regional).items(), *_listed_in_region(regional)]:
+                found.setdefault(arn, (tags, region))
+    for arn, tags in _listed_globally(target):
+        found.setdefault(arn, (tags, target.region))
     candidates: list[Candidate] = []
-    for arn, tags in found.items():
+    for arn, (tags, region) in found.items():
         owner = tags.get(RUN_ID_TAG, "")
         expires = parse_expiry(tags.get(EXPIRES_TAG, ""))
         if run_id and owner == run_id:
@@ -90,7 +106,7 @@ def sweep(target: Any, *, run_id: str | None, expired: bool, now: datetime | Non
             reason = f"expired {format_expiry(expires)}"
         else:
             continue
-        candidates.append(Candidate(arn, resource_type(arn), owner, expires, reason))
+        candidates.append(Candidate(arn, resource_type(arn), owner, expires, reason, region))
     return sorted(candidates, key=_order)
 
 
@@ -130,7 +146,11 @@ def delete(target: Any, candidates: list[Candidate]) -> list[tuple[Candidate, st
     with its own reason. Runs the target's preflight first, as any call that changes an account must.
     """
     target.preflight()
-    context = _Context(target, {c.arn for c in candidates})
+    with contextlib.ExitStack() as started:
+        return _delete(_Contexts(target, {c.arn for c in candidates}, started), candidates)
+
+
+def _delete(contexts: _Contexts, candidates: list[Candidate]) -> list[tuple[Candidate, str]]:
     failures: list[tuple[Candidate, str]] = []
     followers: list[tuple[Candidate, str]] = []  # resources that go with their VPC, and its ARN
     by_type: dict[str, list[Candidate]] = {}
@@ -142,7 +162,7 @@ def delete(target: Any, candidates: list[Candidate]) -> list[tuple[Candidate, st
             still: list[Candidate] = []
             for candidate in pending:
                 try:
-                    step(context, candidate)
+                    step(contexts.of(candidate), candidate)
                 except _GoesWith as err:
                     followers.append((candidate, err.vpc_arn))
                     continue
@@ -164,8 +184,18 @@ def delete(target: Any, candidates: list[Candidate]) -> list[tuple[Candidate, st
 # -- discovery beyond the Tagging API ---------------------------------------------------------------------
 
 
-def _listed_by_service(target: Any) -> Iterator[tuple[str, dict[str, str]]]:
-    """Run-tagged resources the Tagging API may not return (see the module docstring), as (ARN, tags)."""
+@contextlib.contextmanager
+def _in_region(target: Any, region: str) -> Iterator[Any]:
+    """The target itself in its own region; elsewhere its view of that region, started and stopped here."""
+    if region == target.region:
+        yield target
+        return
+    with target.in_region(region) as regional:
+        yield regional
+
+
+def _listed_globally(target: Any) -> Iterator[tuple[str, dict[str, str]]]:
+    """Run-tagged IAM roles and OIDC providers, which the Tagging API does not return (IAM is global)."""
     iam = target.client("iam")
     for page in iam.get_paginator("list_roles").paginate():
         for role in page["Roles"]:
@@ -179,6 +209,9 @@ def _listed_by_service(target: Any) -> Iterator[tuple[str, dict[str, str]]]:
         if RUN_ID_TAG in tags:
             yield provider["Arn"], tags
 
+
+def _listed_in_region(target: Any) -> Iterator[tuple[str, dict[str, str]]]:
+    """Run-tagged elastic IPs and launch templates of the target's region, which moto's Tagging API omits."""
     identity = target.client("sts").get_caller_identity()
     prefix = f"arn:{identity['Arn'].split(':')[1]}:ec2:{target.region}:{identity['Account']}"
     ec2 = target.client("ec2")
@@ -199,11 +232,28 @@ def _tags(pairs: list[dict[str, str]]) -> dict[str, str]:
 
 @dataclass(frozen=True)
 class _Context:
-    target: Any
+    target: Any  # in the region of the resources it deletes
     arns: set[str]  # everything being deleted: a default security group goes with its VPC
 
     def client(self, service: str) -> Any:
         return self.target.client(service)
+
+
+@dataclass
+class _Contexts:
+    """A context per region the candidates are in."""
+
+    target: Any
+    arns: set[str]
+    started: contextlib.ExitStack  # the other regions' views, stopped when the deletion ends
+    by_region: dict[str, _Context] = field(default_factory=dict)
+
+    def of(self, candidate: Candidate) -> _Context:
+        region = candidate.region or candidate.arn.split(":", 4)[3] or self.target.region
+        if region not in self.by_region:
+            regional = self.started.enter_context(_in_region(self.target, region))
+            self.by_region[region] = _Context(regional, self.arns)
+        return self.by_region[region]
 
 
 class _GoesWith(Exception):

@@ -20,23 +20,24 @@ from stratatest import runs
 from stratatest.compliance.evidence import record_evidence, sha256_text
 from stratatest.errors import TerraformFailed
 from stratatest.paths import display_path
-from stratatest.secrets import redact, register_plan_secrets
+from stratatest.secrets import redact, register_plan_secrets, register_secret
 from stratatest.shared import once_per_run
 from stratatest.targets.base import Target
+from stratatest.targets.leftovers import remember_regions
 from stratatest.terraform import workdir as wd
 from stratatest.terraform.plan import Plan
 from stratatest.terraform.provider import (
     LOCAL_BACKEND_OVERRIDE,
     RUN_ID_TAG,
-    declares_aws_provider,
     declares_backend,
     endpoint_names,
-    render_provider,
+    render_providers,
     render_s3_backend,
     run_id_variables,
     write_provider,
 )
 from stratatest.terraform.runner import Terraform, Watchdog
+from stratatest.terraform.variables import declarations
 from stratatest.toolchain import Toolchain
 
 VARS_FILE = "stratatest.auto.tfvars.json"
@@ -77,6 +78,10 @@ def _rejected_variables(diagnostic: dict[str, Any]) -> set[str]:
     if summary.endswith("precondition failed"):
         return {m.group(1) for v in snippet.get("values", []) if (m := _VARIABLE_ROOT.match(v.get("traversal", "")))}
     return set()
+
+
+def _write_tfvars(copy: wd.WorkingCopy, values: dict[str, Any]) -> None:
+    copy.write(VARS_FILE, json.dumps(values, indent=2))
 
 
 def _key(*parts: Any) -> str:
@@ -185,6 +190,7 @@ class Harness:
         `keep`: the copy will hold applied state, so it lives in the run's kept folder (`stratatest.runs`), not in
         the temp folder, until destroy succeeds: a run killed with SIGKILL can be finished from it.
         """
+        values = self.tfvars(module, variables)  # bad input is refused before anything is copied or initialised
         if keep:
             runs.write_manifest(self.run_id, {"target": self.target.spec, "region": self.target.region})
             dest = runs.stack_folder(self.run_id, module)
@@ -205,23 +211,40 @@ class Harness:
         else:
             init_cached(tf, copy)
         self.point_at_target(tf, copy.path, module)
-        self.write_variables(copy, module, variables)
+        _write_tfvars(copy, values)
         return Workspace(copy, tf)
 
     def point_at_target(self, tf: Terraform, path: Path, module: Path) -> None:
-        """Write the copy's provider block for this harness's target: its settings, every endpoint, the run's tags."""
+        """Write the copy's provider blocks for this harness's target: its settings, every endpoint, the run's tags,
+        for the default configuration and each alias; remember their regions, where the leak check looks."""
         endpoints = endpoint_names(tf, path / wd.LOCK_FILE)
-        own_provider = declares_aws_provider(module)
-        tags = None if own_provider else {RUN_ID_TAG: self.run_id, **self.target.default_tags()}
-        write_provider(path, module, render_provider(self.target.provider_settings(), endpoints, tags))
+        tags = {RUN_ID_TAG: self.run_id, **self.target.default_tags()}
+        text, regions = render_providers(module, self.target.provider_settings(), endpoints, tags)
+        for region in regions:  # an alias may reach a region a real account's allowlist does not allow
+            self.target.allow_region(region)
+        write_provider(path, module, text)
+        remember_regions(self.target, self.shared_dir, regions)
 
     def write_variables(self, copy: wd.WorkingCopy, module: Path, variables: dict[str, Any] | None) -> None:
         """The copy's tfvars: `variables`, plus the run id for a root module that declares its own provider."""
+        _write_tfvars(copy, self.tfvars(module, variables))
+
+    def tfvars(self, module: Path, variables: dict[str, Any] | None) -> dict[str, Any]:
+        """The values a copy of `module` is given, checked before terraform sees them.
+
+        A name the module does not declare is refused (terraform would only warn, and the test would pass against
+        the default). Values of sensitive or secret-named variables are registered for masking now: a failing
+        validation prints `var.db_password is "..."` before any plan could say the value is secret.
+        """
+        declared = declarations(module)
         values = {**run_id_variables(module, self.run_id, self.target.default_tags()), **(variables or {})}
-        copy.write(VARS_FILE, json.dumps(values, indent=2))
+        register_secret(declared.secret_values(values))
+        declared.refuse_undeclared(values)
+        return values
 
     def plan(self, module: Path, variables: dict[str, Any] | None = None) -> Plan:
         """The plan of `module` with `variables`, computed once per run and shared by every caller."""
+        self.tfvars(module, variables)  # refused, and its secrets registered, in every process, cached or not
         key = _key(wd.content_hash(module), variables or {}, self.target.name, self.run_id)
         if key in self._plans:
             return self._plans[key]

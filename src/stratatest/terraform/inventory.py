@@ -28,9 +28,13 @@ VOLATILE_KEYS = frozenset({"tags_all"})
 
 def load(path: Path) -> dict[str, Any]:
     try:
-        data = yaml.safe_load(path.read_text()) or {}
+        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, UnicodeDecodeError) as err:
+        raise ConfigError(f"{path}: cannot read the inventory: {getattr(err, 'strerror', None) or err}") from None
     except yaml.YAMLError as err:
-        raise ConfigError(f"{path}: not valid YAML: {err}") from None
+        mark = getattr(err, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(f"{path}: not valid YAML{where}: {getattr(err, 'problem', None) or err}") from None
     if not isinstance(data, dict) or not set(data) <= {"variables", "values", "counts", "outputs"}:
         raise ConfigError(f"{path}: an inventory has only variables, values, counts and outputs")
     return data

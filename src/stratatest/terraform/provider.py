@@ -1,7 +1,9 @@
-"""Generate the aws provider block (and S3 backend settings) that point a working copy at a target.
+"""Generate the aws provider blocks (and S3 backend settings) that point a working copy at a target.
 
 Every endpoint the provider knows is listed, read from the provider's own schema once per provider build
-and cached, so a module that adds a service never silently talks to real AWS.
+and cached, so a module that adds a service never silently talks to real AWS. Every aws provider
+configuration of a module is pointed at the target, the default one and each alias (which keeps its own
+region), so no resource of a run escapes the target or the run-id tag.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,12 +19,14 @@ from filelock import FileLock
 
 from stratatest.errors import ConfigError
 from stratatest.targets.base import ProviderSettings
+from stratatest.targets.spec import REGION
+from stratatest.terraform import hcl
 from stratatest.toolchain import cache_dir
 
 RUN_ID_TAG = "stratatest:run-id"
 #: The variable a root module with its own provider declares to carry the run id into its default_tags.
 RUN_ID_VARIABLE = "run_id"
-_OWN_PROVIDER = re.compile(r'^\s*provider\s+"aws"\s*\{', re.MULTILINE)
+_AWS_PROVIDER = re.compile(r'^\s*provider\s+"aws"\s*\{', re.MULTILINE)
 _BACKEND = re.compile(r'^\s*backend\s+"[a-z0-9_]+"\s*\{', re.MULTILINE)
 #: Replaces a root module's remote backend when a test gives no backend settings (plans, throwaway applies).
 LOCAL_BACKEND_OVERRIDE = 'terraform {\n  backend "local" {}\n}\n'
@@ -29,6 +34,8 @@ _RUN_ID_VARIABLE = re.compile(rf'^\s*variable\s+"{RUN_ID_VARIABLE}"\s*\{{', re.M
 #: The variable (a map) a root module with its own provider declares for a target's further tags.
 RUN_TAGS_VARIABLE = "run_tags"
 _RUN_TAGS_VARIABLE = re.compile(rf'^\s*variable\s+"{RUN_TAGS_VARIABLE}"\s*\{{', re.MULTILINE)
+_USES_RUN_ID = re.compile(rf"\bvar\.{RUN_ID_VARIABLE}\b")
+_USES_RUN_TAGS = re.compile(rf"\bvar\.{RUN_TAGS_VARIABLE}\b")
 #: Services the S3 backend calls (bucket, lock table, identity).
 BACKEND_ENDPOINTS = ("s3", "dynamodb", "sts", "iam")
 
@@ -41,9 +48,60 @@ def hcl_value(value: Any) -> str:
     return json.dumps(value)
 
 
+@dataclass(frozen=True)
+class ProviderBlock:
+    """One `provider "aws"` block a module writes: its alias (None: the default configuration), its literal
+    region (None: none given), and its own default_tags as written (None: none)."""
+
+    alias: str | None
+    region: str | None
+    own_tags: str | None
+
+    @property
+    def address(self) -> str:
+        return f"aws.{self.alias}" if self.alias else "aws"
+
+
+def provider_blocks(module: Path) -> list[ProviderBlock]:
+    """The module's own `provider "aws"` blocks, read with an HCL parser from the files that have any."""
+    blocks: list[ProviderBlock] = []
+    for path in sorted(module.glob("*.tf")):
+        text = path.read_text()
+        if not _AWS_PROVIDER.search(text):
+            continue
+        try:
+            parsed = hcl.parse(text)
+        except hcl.ParseError as err:
+            raise ConfigError(
+                f'{path}: cannot read its provider "aws" blocks ({str(err).splitlines()[0]})',
+                hint="check the file with terraform validate",
+            ) from None
+        blocks += [_block(path, entry["aws"]) for entry in parsed.get("provider", []) if "aws" in entry]
+    return blocks
+
+
+def _block(path: Path, body: dict[str, Any]) -> ProviderBlock:
+    alias = hcl.first(body.get("alias"))
+    region = hcl.first(body.get("region"))
+    tags = body.get("default_tags")
+    block = ProviderBlock(alias, None, str(tags) if tags else None)
+    if alias is None or region is None:
+        return block  # the default configuration's region is the target's
+    if not isinstance(region, str) or "${" in region:
+        raise ConfigError(
+            f"{path}: provider {block.address} takes its region from an expression ({region}): a run must know every "
+            "region it creates resources in, to find what it leaves there",
+            hint='write the region as a literal, e.g. region = "us-west-2"',
+        )
+    if not REGION.match(region):
+        raise ConfigError(f"{path}: provider {block.address} has region {region!r}, not a region name (e.g. us-west-2)")
+    return ProviderBlock(alias, region, block.own_tags)
+
+
 def declares_aws_provider(module: Path) -> bool:
-    """Root modules with their own `provider "aws"` get an override file; others a plain provider file."""
-    return any(_OWN_PROVIDER.search(p.read_text()) for p in module.glob("*.tf"))
+    """Root modules with their own default `provider "aws"` carry the run id through `var.run_id` (see
+    `run_id_variables`); a module whose only aws provider blocks are aliases does not."""
+    return any(block.alias is None for block in provider_blocks(module))
 
 
 def declares_backend(module: Path) -> bool:
@@ -58,8 +116,13 @@ def run_id_variables(module: Path, run_id: str, run_tags: dict[str, str] | None 
     (environment, owner, ...). Such a module must instead declare `variable "run_id"` and merge it into its
     default_tags; without it its resources would escape the leak check, so that is refused. A target that tags
     more than the run id (a real account: owner and expiry) needs `variable "run_tags"` (a map) as well.
+
+    The same holds for each aliased block, one by one: an alias with default_tags of its own must merge the
+    variables too (refused otherwise, naming it); an alias without any gets the run's tags generated, as a
+    module without a provider block does.
     """
-    if not declares_aws_provider(module):
+    blocks = provider_blocks(module)
+    if not declares_aws_provider(module) and not any(block.own_tags for block in blocks):
         return {}
     texts = [p.read_text() for p in module.glob("*.tf")]
     if not any(_RUN_ID_VARIABLE.search(t) for t in texts):
@@ -69,16 +132,31 @@ def run_id_variables(module: Path, run_id: str, run_tags: dict[str, str] | None 
             hint=f'declare variable "{RUN_ID_VARIABLE}" (default null) and merge '
             f'{{"{RUN_ID_TAG}" = var.{RUN_ID_VARIABLE}}} into the provider\'s default_tags when it is set',
         )
-    if not run_tags:
-        return {RUN_ID_VARIABLE: run_id}
-    if not any(_RUN_TAGS_VARIABLE.search(t) for t in texts):
+    if run_tags and not any(_RUN_TAGS_VARIABLE.search(t) for t in texts):
         raise ConfigError(
             f'{module} declares its own provider "aws" but no variable "{RUN_TAGS_VARIABLE}": on this target '
             f"every resource must also carry {', '.join(sorted(run_tags))}",
             hint=f'declare variable "{RUN_TAGS_VARIABLE}" (map(string), default {{}}) and merge it into the '
             "provider's default_tags",
         )
-    return {RUN_ID_VARIABLE: run_id, RUN_TAGS_VARIABLE: dict(run_tags)}
+    for block in blocks:
+        _check_merges_run_tags(module, block, bool(run_tags))
+    return {RUN_ID_VARIABLE: run_id, RUN_TAGS_VARIABLE: dict(run_tags)} if run_tags else {RUN_ID_VARIABLE: run_id}
+
+
+def _check_merges_run_tags(module: Path, block: ProviderBlock, with_run_tags: bool) -> None:
+    """A block's own default_tags are kept whole: they must merge the run's variables themselves."""
+    if not block.own_tags:
+        return
+    missing = [f"var.{RUN_ID_VARIABLE}"] if not _USES_RUN_ID.search(block.own_tags) else []
+    if with_run_tags and not _USES_RUN_TAGS.search(block.own_tags):
+        missing.append(f"var.{RUN_TAGS_VARIABLE}")
+    if missing:
+        raise ConfigError(
+            f"{module}: provider {block.address} has default_tags of its own without {' and '.join(missing)}: "
+            "its resources would not carry the run's tags and could leak unnoticed",
+            hint=f"merge {' and '.join(missing)} into that block's default_tags, as the default provider does",
+        )
 
 
 def endpoint_names(terraform: Any, lock_file: Path) -> list[str]:
@@ -94,9 +172,20 @@ def endpoint_names(terraform: Any, lock_file: Path) -> list[str]:
     return json.loads(cached.read_text())
 
 
-def render_provider(settings: ProviderSettings, endpoints: list[str], tags: dict[str, str] | None) -> str:
-    """The provider block: target settings, every endpoint, and the run's tags (run id first) as default tags."""
-    lines = ['provider "aws" {', f"  region = {hcl_value(settings.region)}"]
+def render_provider(
+    settings: ProviderSettings,
+    endpoints: list[str],
+    tags: dict[str, str] | None,
+    *,
+    alias: str | None = None,
+    region: str | None = None,
+) -> str:
+    """One provider block: target settings, every endpoint, and the run's tags (run id first) as default tags;
+    `alias` and its own `region` for an aliased configuration."""
+    lines = ['provider "aws" {']
+    if alias:
+        lines.append(f"  alias = {hcl_value(alias)}")
+    lines.append(f"  region = {hcl_value(region or settings.region)}")
     lines += [f"  {k} = {hcl_value(v)}" for k, v in sorted(settings.attributes.items())]
     if settings.endpoint_url:
         lines.append("  endpoints {")
@@ -108,9 +197,30 @@ def render_provider(settings: ProviderSettings, endpoints: list[str], tags: dict
     return "\n".join(lines) + "\n"
 
 
+def render_providers(
+    module: Path, settings: ProviderSettings, endpoints: list[str], tags: dict[str, str]
+) -> tuple[str, list[str]]:
+    """Every aws provider configuration of `module` pointed at the target, and the regions they use.
+
+    The default configuration and each alias (keeping its own region; the target's when it names none). A
+    block with default_tags of its own keeps them (an override would replace them whole; `run_id_variables`
+    checks they merge the run's tags); every other block gets `tags`.
+    """
+    blocks = provider_blocks(module)
+    if not any(block.alias is None for block in blocks):
+        blocks.insert(0, ProviderBlock(None, None, None))
+    texts = [
+        render_provider(settings, endpoints, None if block.own_tags else tags, alias=block.alias, region=block.region)
+        for block in blocks
+    ]
+    regions = sorted({block.region or settings.region for block in blocks})
+    return "\n".join(texts), regions
+
+
 def write_provider(workdir: Path, module: Path, text: str) -> Path:
-    """Root modules with a provider block get `_override.tf` (merged); plain modules get a provider file."""
-    name = "stratatest_override.tf" if declares_aws_provider(module) else "stratatest_provider.tf"
+    """A module with provider blocks of its own gets `_override.tf` (merged into them by provider name and
+    alias: an alias can only be overridden, never declared twice); other modules get a provider file."""
+    name = "stratatest_override.tf" if provider_blocks(module) else "stratatest_provider.tf"
     target = workdir / name
     target.write_text(text)
     return target

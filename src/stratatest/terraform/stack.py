@@ -12,15 +12,13 @@ from __future__ import annotations
 
 import atexit
 import json
-import signal
 import sys
 import threading
 from collections.abc import Callable
 from pathlib import Path
-from types import FrameType
 from typing import Any
 
-from stratatest import runs
+from stratatest import interrupts, runs
 from stratatest.errors import NotAssessable, StratatestError
 from stratatest.secrets import register_output_secrets
 from stratatest.targets.services import services_for
@@ -136,6 +134,11 @@ class Stack:
         if self.destroyed or self.ws is None:
             self._forget()
             return
+        with interrupts.deferred():  # an interrupt now is honoured once this destroy is done, not half-way
+            self._destroy()
+
+    def _destroy(self) -> None:
+        assert self.ws is not None
         try:
             self.ws.tf.execute_command("destroy", "-input=false", "-no-color", "-auto-approve")
             left = self.state_addresses()
@@ -193,13 +196,6 @@ def destroy_live(reason: str) -> int:
     return len(stacks)
 
 
-def _on_sigterm(signum: int, frame: FrameType | None) -> None:
-    # Same path as Ctrl-C: the running terraform is stopped gracefully, finalizers destroy.
-    raise KeyboardInterrupt(f"signal {signum}")
-
-
 def install_guards() -> None:
-    """SIGTERM behaves like Ctrl-C, and nothing live survives interpreter exit."""
-    if threading.current_thread() is threading.main_thread():
-        signal.signal(signal.SIGTERM, _on_sigterm)
+    """Nothing live survives interpreter exit (signals are `stratatest.interrupts`'s)."""
     atexit.register(destroy_live, "exiting")

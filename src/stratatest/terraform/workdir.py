@@ -8,6 +8,7 @@ lock file that init wrote, so no copy ever holds its own provider binary.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import os
 import re
@@ -17,6 +18,8 @@ from pathlib import Path
 
 from filelock import FileLock
 
+from stratatest.errors import ConfigError
+from stratatest.paths import display_path
 from stratatest.toolchain import cache_dir
 
 #: Files that make up a module's content; everything else (inventories, READMEs, state) is ignored.
@@ -37,6 +40,32 @@ def _module_files(directory: Path) -> list[Path]:
         for p in directory.iterdir()
         if p.is_file() and p.name.endswith(MODULE_SUFFIXES) and not p.name.startswith("stratatest_")
     )
+
+
+def configuration_files(module: Path) -> list[Path]:
+    """The module's own `*.tf` and `*.tf.json` files; ConfigError when `module` is not a Terraform module folder.
+
+    Checked before anything is copied or run, so a typo in a module path is one line, not a copy's traceback.
+    """
+    where = display_path(module)
+    if module.is_file():
+        raise ConfigError(f"no Terraform module at {where}: it is a file; give the folder that holds its *.tf files")
+    if not module.is_dir():
+        raise ConfigError(f"no Terraform module at {where}: no such folder{_did_you_mean(module)}")
+    files = [f for f in _module_files(module) if f.name.endswith((".tf", ".tf.json"))]
+    if not files:
+        raise ConfigError(f"no Terraform module at {where}: the folder has no *.tf file")
+    return files
+
+
+def _did_you_mean(missing: Path) -> str:
+    """A sibling folder whose name is close to the missing one's: the usual cause is a typo."""
+    try:
+        siblings = [d.name for d in missing.parent.iterdir() if d.is_dir()]
+    except OSError:
+        return ""
+    close = difflib.get_close_matches(missing.name, siblings, n=1)
+    return f" (did you mean {display_path(missing.parent / close[0])}?)" if close else ""
 
 
 def module_closure(module: Path) -> list[Path]:

@@ -135,6 +135,14 @@ def test_region_not_allowed_refused(make_aws: Callable[..., AwsTarget], recorded
     assert calls == []
 
 
+def test_an_alias_in_a_region_not_allowed_is_refused(make_aws: Callable[..., AwsTarget], recorded: Recorded) -> None:
+    target = make_aws()
+    target.preflight()
+    target.allow_region("eu-west-1")  # on the allowlist: nothing to say
+    with pytest.raises(SandboxRefused, match="a provider alias uses region ap-south-1, which is not allowed"):
+        target.allow_region("ap-south-1")
+
+
 def test_credentials_of_another_account_refused(make_aws: Callable[..., AwsTarget], recorded: Recorded) -> None:
     """210987654321 is allowed, but the credentials answer for moto's account: only STS was asked."""
     message, calls = _refused(make_aws(account="210987654321"), recorded, "identity")

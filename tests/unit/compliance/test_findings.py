@@ -62,7 +62,7 @@ def plan_scan(result: Outcome = Outcome.FAILED) -> Scan:
 def waivers(tmp_path: Path, *entries: dict[str, object]) -> Waivers:
     path = tmp_path / "waivers.yaml"
     base = {
-        "reason": "accepted",
+        "reason": "accepted until the fix ships",
         "owner": "platform-team",
         "ticket": "PLAT-1",
         "approver": "security-lead",
@@ -124,13 +124,13 @@ def test_an_active_waiver_turns_a_failure_it_covers_into_waived(tmp_path: Path) 
     active = waivers(tmp_path, {"id": "W-001", "check": "CKV_AWS_18", "resource": "aws_s3_bucket.*"})
     findings = {(f.check_id, f.resource): f for f in fold_findings([TERRAFORM], CATALOGUE, active)}
     waived = findings[("CKV_AWS_18", "aws_s3_bucket.logs")]
-    assert (waived.result, waived.waiver, waived.reason) == ("waived", "W-001", "accepted")
+    assert (waived.result, waived.waiver, waived.reason) == ("waived", "W-001", "accepted until the fix ships")
     assert findings[("CKV_AWS_21", "aws_s3_bucket.logs")].result == "failed", "another check"
     assert findings[("CKV_AWS_3", "aws_ebs_volume.data")].waiver is None, "passes are never waived"
 
 
 def test_a_control_waiver_covers_failures_of_every_check_mapped_to_it(tmp_path: Path) -> None:
-    active = waivers(tmp_path, {"id": "W-001", "control": "C-S3", "resource": "*"})
+    active = waivers(tmp_path, {"id": "W-001", "control": "C-S3", "resource": "aws_*"})
     results = {
         f.check_id: f.result for f in fold_findings([TERRAFORM], CATALOGUE, active) if f.resource.startswith("aws_s3")
     }
@@ -138,7 +138,7 @@ def test_a_control_waiver_covers_failures_of_every_check_mapped_to_it(tmp_path: 
 
 
 def test_a_waiver_for_another_framework_covers_nothing(tmp_path: Path) -> None:
-    helm_only = waivers(tmp_path, {"id": "W-001", "check": "CKV_K8S_8", "framework": "helm", "resource": "*"})
+    helm_only = waivers(tmp_path, {"id": "W-001", "check": "CKV_K8S_8", "framework": "helm", "resource": "Pod.*"})
     (probe,) = [f for f in fold_findings([BOTH], CATALOGUE, helm_only) if f.check_id == "CKV_K8S_8"]
     assert probe.result == "failed"
 
@@ -146,8 +146,8 @@ def test_a_waiver_for_another_framework_covers_nothing(tmp_path: Path) -> None:
 def test_expired_and_invalid_waivers_cover_nothing(tmp_path: Path) -> None:
     bad = waivers(
         tmp_path,
-        {"id": "W-001", "check": "CKV_AWS_18", "resource": "*", "expires": date(2026, 11, 25)},
-        {"id": "W-002", "check": "CKV_AWS_21", "resource": "*", "approver": "platform-team"},
+        {"id": "W-001", "check": "CKV_AWS_18", "resource": "aws_*", "expires": date(2026, 11, 25)},
+        {"id": "W-002", "check": "CKV_AWS_21", "resource": "aws_*", "approver": "platform-team"},
     )
     assert [s.state for s in bad.statuses] == ["expired", "invalid"]
     assert {f.result for f in fold_findings([TERRAFORM], CATALOGUE, bad) if f.resource == "aws_s3_bucket.logs"} == {
@@ -156,7 +156,7 @@ def test_expired_and_invalid_waivers_cover_nothing(tmp_path: Path) -> None:
 
 
 def test_unwaived_drops_only_the_failures_a_waiver_covers(tmp_path: Path) -> None:
-    active = waivers(tmp_path, {"id": "W-001", "control": "C-S3-LOG", "resource": "*"})
+    active = waivers(tmp_path, {"id": "W-001", "control": "C-S3-LOG", "resource": "aws_*"})
     left = unwaived(TERRAFORM.results, CATALOGUE, active)
     assert [r for r in TERRAFORM.results if r not in left] == [
         r for r in TERRAFORM.failed if r.check_id == "CKV_AWS_18"
@@ -182,10 +182,10 @@ def test_folded_findings_set_control_statuses(tmp_path: Path) -> None:
 def test_waiver_statuses_list_what_each_active_waiver_covered(tmp_path: Path) -> None:
     loaded = waivers(
         tmp_path,
-        {"id": "W-001", "check": "CKV_AWS_18", "resource": "*"},
+        {"id": "W-001", "check": "CKV_AWS_18", "resource": "aws_*"},
         {"id": "W-002", "control": "C-S3", "resource": "tests/test_s3.py::*"},
-        {"id": "W-003", "control": "C-EBS", "resource": "*"},
-        {"id": "W-004", "control": "C-S3", "resource": "*", "expires": date(2026, 11, 1)},
+        {"id": "W-003", "control": "C-EBS", "resource": "aws_*"},
+        {"id": "W-004", "control": "C-S3", "resource": "aws_*", "expires": date(2026, 11, 1)},
     )
     findings = fold_findings([TERRAFORM], CATALOGUE, loaded)
     results = [

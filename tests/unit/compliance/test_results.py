@@ -4,9 +4,11 @@ the git commit probe."""
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,6 +19,7 @@ from stratatest.compliance.results import (
     ControlStatus,
     Evidence,
     Finding,
+    LeftBehind,
     RunRecord,
     TestResult,
     WaiverStatus,
@@ -346,14 +349,6 @@ def test_read_rejects_other_schema_versions_and_bad_json(tmp_path: Path) -> None
     path.write_text("{not json", encoding="utf-8")
     with pytest.raises(ConfigError, match="invalid JSON at line 1"):
         RunRecord.read(path)
-    path.write_text(json.dumps({"schema_version": SCHEMA_VERSION, "run_id": "x"}), encoding="utf-8")
-    with pytest.raises(ConfigError, match="malformed results record"):
-        RunRecord.read(path)
-    minimal = {"schema_version": SCHEMA_VERSION, "run_id": "x", "started": "s", "finished": "f"}
-    for key, bad in [("findings", [{"source": "checkov"}]), ("waivers", [{"id": "W-001", "colour": "red"}])]:
-        path.write_text(json.dumps({**minimal, key: bad}), encoding="utf-8")
-        with pytest.raises(ConfigError, match="malformed results record"):
-            RunRecord.read(path)
     path.write_text("[]", encoding="utf-8")
     with pytest.raises(ConfigError, match="not a stratatest results record"):
         RunRecord.read(path)
@@ -397,3 +392,111 @@ def test_git_commit_outside_a_repository(tmp_path: Path, monkeypatch: pytest.Mon
 def test_git_commit_without_git_installed(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     assert git_commit(tmp_path) == (None, False)
+
+
+# -- a results file is checked field by field before anything reads (and signs) it ---------------------------
+
+STARTED = "2025-01-01T00:00:00.000+00:00"
+
+
+def valid_record() -> dict[str, Any]:
+    """A record as `stratatest run` writes it, with one of everything, as JSON data."""
+    record = make_record(
+        result("t::a", "passed", "C-1"),
+        result("t::b", "waived", "C-2", waiver="W-001"),
+        findings=(finding("failed", "C-1"),),
+        evidence=[Evidence("plan", "terraform/envs/dev", "a" * 64)],
+        waivers=[WaiverStatus("W-001", "active", control="C-2", resource="t::*", age_days=3)],
+        left_behind=[LeftBehind("stack", "network", "/tmp/runs/st1234/stacks/network", "stratatest cleanup st1234")],
+        interrupted="Ctrl-C",
+    )
+    return json.loads(record.to_json())
+
+
+def test_a_valid_record_reads_back_whole() -> None:
+    data = valid_record()
+    back = RunRecord.from_dict(data, "r.json")
+    assert json.loads(back.to_json()) == data
+    assert back.left_behind[0].finish == "stratatest cleanup st1234" and back.interrupted == "Ctrl-C"
+
+
+def changed(path: str, value: object) -> dict[str, Any]:
+    """The valid record with the value at `path` (dots and [i]) replaced; `DROP` removes it."""
+    data = valid_record()
+    *parents, last = re.findall(r"[^.\[\]]+", path)
+    node: Any = data
+    for part in parents:
+        node = node[int(part)] if isinstance(node, list) else node[part]
+    key: Any = int(last) if isinstance(node, list) else last
+    if value is DROP:
+        del node[key]
+    else:
+        node[key] = value
+    return data
+
+
+DROP = object()
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "message"),
+    [
+        ("results[1].outcome", "pased", "results[1].outcome 'pased' is not one of passed, failed, error, skipped, "),
+        ("controls[0].status", "ok", "controls[0].status 'ok' is not one of failed, waived, not_assessed, passed"),
+        ("findings[0].result", "FAILED", "findings[0].result 'FAILED' is not one of passed, failed, skipped, waived"),
+        ("waivers[0].state", "approved", "waivers[0].state 'approved' is not one of active, expired, invalid"),
+        ("results", "t::a", "results must be a list, not text 't::a'"),
+        ("results[0].controls", "C-1", "results[0].controls must be a list, not text 'C-1'"),
+        ("results[0].controls[0]", 7, "results[0].controls[0] must be text, not the number 7"),
+        ("results[0]", ["t::a"], "results[0] must be an object, not a list"),
+        ("results[0].duration", "fast", "results[0].duration must be a number, not text 'fast'"),
+        ("results[0].duration", True, "results[0].duration must be a number, not true"),
+        ("findings[0].lines[1]", 9.5, "findings[0].lines[1] must be a whole number, not the number 9.5"),
+        ("waivers[0].age_days", "3", "waivers[0].age_days must be a whole number, not text '3'"),
+        ("run_id", 1234, "run_id must be text, not the number 1234"),
+        ("run_id", "../x", "run_id '../x' is not a run id (1 to 31 letters, digits, '-' and '_', starting with"),
+        ("run_id", "a/b", "run_id 'a/b' is not a run id"),
+        ("run_id", "st1\n", "run_id 'st1\\n' is not a run id"),
+        ("run_id", "", "run_id '' is not a run id"),
+        ("finished", "../../x", "finished '../../x' is not an ISO 8601 time"),
+        ("dirty", "no", "dirty must be true or false, not text 'no'"),
+        ("target", [], "target must be an object, not a list"),
+        ("tool_versions.terraform", 1.9, "tool_versions.terraform must be text, not the number 1.9"),
+        ("interrupted", 1, "interrupted must be text, not the number 1"),
+        ("left_behind", {}, "left_behind must be a list, not an object"),
+        ("left_behind[0].finish", DROP, "left_behind[0].finish is missing"),
+        ("results[0].nodeid", DROP, "results[0].nodeid is missing"),
+        ("results[0].colour", "red", "results[0].colour is not a field of a results record"),
+        ("started", DROP, "started is missing"),
+    ],
+)
+def test_a_value_no_run_writes_is_refused_naming_its_field(path: str, value: object, message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        RunRecord.from_dict(changed(path, value), "reports/results.json")
+    text = str(info.value)
+    assert text.startswith(f"reports/results.json: {message}"), text
+    assert "\n" not in text
+
+
+def test_the_summary_is_derived_never_read_back() -> None:
+    data = valid_record()
+    data["summary"] = {"verdict": "passed"}
+    back = RunRecord.from_dict(data)
+    assert back.summary() == RunRecord.from_dict(valid_record()).summary()
+    assert back.summary()["verdict"] != "passed"
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"\xff\xfe{}", "not a results record: byte 0xff at offset 0 is not UTF-8"),
+        (b'{"a": NaN}', "invalid JSON: NaN is not a JSON number"),
+        (b"[" * 100_000, "not a results record: JSON nested too deeply"),
+    ],
+)
+def test_a_file_that_is_not_json_text_is_one_line(tmp_path: Path, content: bytes, message: str) -> None:
+    path = tmp_path / "results.json"
+    path.write_bytes(content)
+    with pytest.raises(ConfigError) as info:
+        RunRecord.read(path)
+    assert str(info.value) == f"{path}: {message}"

@@ -89,14 +89,19 @@ def test_dates_may_be_quoted_strings(tmp_path: Path) -> None:
         ({"control": None, "check": "CKV_AWS"}, "check 'CKV_AWS' is not a Checkov id"),
         ({"control": None, "check": "ckv_aws_20"}, "check 'ckv_aws_20' is not a Checkov id"),
         ({"control": None, "check": 20}, "check 20 is not a Checkov id"),
-        ({"framework": " "}, "'framework' must be a scanner framework name"),
-        ({"framework": 3}, "'framework' must be a scanner framework name"),
+        ({"framework": " "}, "framework ' ' is not a Checkov framework the suite scans with: (one of terraform,"),
+        ({"framework": 3}, "framework 3 is not a Checkov framework the suite scans with: (one of terraform,"),
+        (
+            {"framework": "helmm"},
+            "framework 'helmm' is not a Checkov framework the suite scans with: did you mean 'helm'?",
+        ),
+        ({"framework": "Terraform-Plan"}, "framework 'Terraform-Plan' is not a Checkov framework"),
         ({"resource": None}, "missing field 'resource'"),
         ({"reason": "  "}, "missing field 'reason'"),
         ({"owner": None}, "missing field 'owner'"),
         ({"ticket": 123}, "'ticket' must be text, got 123"),
         ({"approver": None}, "missing field 'approver'"),
-        ({"approver": " platform-team "}, "the approver must not be the owner"),
+        ({"approver": " platform-team "}, "the approver must not be the owner (both are 'platform-team')"),
         ({"created": None}, "'created' must be a date (YYYY-MM-DD), got None"),
         ({"created": "last week"}, "'created' must be a date (YYYY-MM-DD), got 'last week'"),
         ({"expires": "2026-13-01"}, "'expires' must be a date (YYYY-MM-DD), got '2026-13-01'"),
@@ -120,6 +125,92 @@ def test_a_malformed_entry_is_invalid_and_covers_nothing(tmp_path: Path, changes
     assert waivers.for_test("tests/test_s3.py::test_tls", ["STRATA-S3-001"]) is None
 
 
+@pytest.mark.parametrize(
+    ("owner", "approver"),
+    [
+        ("alice", "Alice"),  # case
+        ("alice", "ALICE "),  # case and a trailing space
+        ("Straße-Team", "STRASSE-team"),  # case folding, not just lowering
+        ("\uff50\uff4c\uff41\uff54\uff46\uff4f\uff52\uff4d", "platform"),  # full-width letters (NFKC)
+        ("platform  team", "platform team"),  # runs of spaces
+    ],
+)
+def test_the_approver_is_compared_with_the_owner_by_identity(tmp_path: Path, owner: str, approver: str) -> None:
+    state, problem = only_status(load(tmp_path, entry(owner=owner, approver=approver)))
+    assert state == "invalid"
+    assert problem is not None and problem.startswith("the approver must not be the owner (both are ")
+
+
+@pytest.mark.parametrize(
+    ("key", "name", "code"),
+    [
+        ("approver", "platform-team\u200b", "U+200B"),  # zero-width space: looks like the owner
+        ("approver", "platform\u00adteam", "U+00AD"),  # soft hyphen
+        ("owner", "\ufeffalice", "U+FEFF"),  # byte order mark
+        ("owner", "platform\u00a0team", "U+00A0"),  # no-break space
+        ("approver", "security\u2003lead", "U+2003"),  # em space
+        ("approver", "security\tlead", "U+0009"),  # control character
+        ("approver", "security\u3164lead", "U+3164"),  # Hangul filler: a letter that renders as nothing
+        ("owner", "ali\u202ece", "U+202E"),  # right-to-left override
+    ],
+)
+def test_a_name_with_an_invisible_character_is_refused(tmp_path: Path, key: str, name: str, code: str) -> None:
+    state, problem = only_status(load(tmp_path, entry(**{key: name})))
+    assert state == "invalid"
+    assert problem == f"{key} {name!r} contains an invisible or control character ({code}): type the name plainly"
+
+
+@pytest.mark.parametrize("reason", [".", "n/a", "TODO", "ok ok", "-- 1 2 3 --", "see ticket"])
+def test_a_reason_that_explains_nothing_is_refused(tmp_path: Path, reason: str) -> None:
+    state, problem = only_status(load(tmp_path, entry(reason=reason)))
+    assert state == "invalid"
+    assert problem == (
+        f"reason {reason!r} explains nothing: say in 3+ words why the deviation is accepted and what covers the risk"
+        " meanwhile"
+    )
+
+
+@pytest.mark.parametrize("ticket", [".", "-", "n/a", "TODO", "PLAT", "123", "A-1", "plat-123", "http://", "see #"])
+def test_a_ticket_that_points_nowhere_is_refused(tmp_path: Path, ticket: str) -> None:
+    state, problem = only_status(load(tmp_path, entry(ticket=ticket)))
+    assert state == "invalid"
+    assert problem == (
+        f"ticket {ticket!r} is not a ticket: give a tracker key (PLAT-123), an issue number (#42, issue 42) or a URL"
+    )
+
+
+@pytest.mark.parametrize(
+    "ticket",
+    [
+        "PLAT-123",
+        "SEC_OPS-7",
+        "#42",
+        "issue 42",
+        "stratatest issue 4",
+        "org/repo#42",
+        "https://tracker.example.com/browse/PLAT-1",
+    ],
+)
+def test_a_ticket_that_names_a_tracker_item_is_accepted(tmp_path: Path, ticket: str) -> None:
+    assert only_status(load(tmp_path, entry(ticket=ticket))) == ("active", None)
+
+
+@pytest.mark.parametrize("resource", ["*", "**", "?*", "*.*", "*::*", " * "])
+def test_a_selector_that_names_nothing_is_refused(tmp_path: Path, resource: str) -> None:
+    waivers = load(tmp_path, entry(resource=resource))
+    state, problem = only_status(waivers)
+    assert state == "invalid"
+    assert problem is not None and problem.startswith(f"resource {resource!r} selects everything")
+    assert "name the resources it covers" in problem
+    assert waivers.for_test("tests/test_s3.py::test_tls", ["STRATA-S3-001"]) is None
+
+
+@pytest.mark.parametrize("framework", ["terraform", "terraform_plan", "kubernetes", "helm"])
+def test_each_framework_the_suite_scans_with_is_accepted(tmp_path: Path, framework: str) -> None:
+    (waiver,) = load(tmp_path, entry(framework=framework)).active
+    assert waiver.framework == framework
+
+
 def test_an_entry_that_is_not_a_mapping_is_invalid(tmp_path: Path) -> None:
     waivers = load(tmp_path, "W-001", entry(id="W-002"))
     assert [(s.id, s.state, s.problem) for s in waivers.statuses] == [
@@ -129,7 +220,7 @@ def test_an_entry_that_is_not_a_mapping_is_invalid(tmp_path: Path) -> None:
 
 
 def test_a_duplicate_id_invalidates_the_second_entry_only(tmp_path: Path) -> None:
-    waivers = load(tmp_path, entry(), entry(resource="*"))
+    waivers = load(tmp_path, entry(), entry(resource="tests/*"))
     assert [(s.state, s.problem) for s in waivers.statuses] == [("active", None), ("invalid", "duplicate id W-001")]
     assert [w.resource for w in waivers.active] == ["tests/test_s3.py::*"]
 
@@ -212,13 +303,13 @@ def test_a_check_waiver_covers_that_check_only_and_never_a_test(tmp_path: Path) 
 
 
 def test_a_framework_narrows_a_waiver_to_that_scanner_framework(tmp_path: Path) -> None:
-    waivers = load(tmp_path, entry(control=None, check="CKV_K8S_21", framework="helm", resource="*"))
+    waivers = load(tmp_path, entry(control=None, check="CKV_K8S_21", framework="helm", resource="*.default.*"))
     assert waivers.for_finding("CKV_K8S_21", [], "Deployment.default.api", "helm") is not None
     assert waivers.for_finding("CKV_K8S_21", [], "Deployment.default.api", "kubernetes") is None
 
 
 def test_a_control_waiver_narrowed_to_a_framework_covers_no_test(tmp_path: Path) -> None:
-    waivers = load(tmp_path, entry(framework="helm", resource="*"))
+    waivers = load(tmp_path, entry(framework="helm", resource="Deployment.*"))
     assert waivers.for_finding("CKV_K8S_21", ["STRATA-S3-001"], "Deployment.default.api", "helm") is not None
     assert waivers.for_test("tests/test_s3.py::test_tls", ["STRATA-S3-001"]) is None
 
@@ -242,7 +333,7 @@ def test_selector_globs(pattern: str, name: str, matches: bool) -> None:
 
 
 def test_the_first_active_waiver_that_covers_wins(tmp_path: Path) -> None:
-    waivers = load(tmp_path, entry(resource="tests/test_s3.py::test_tls"), entry(id="W-002", resource="*"))
+    waivers = load(tmp_path, entry(resource="tests/test_s3.py::test_tls"), entry(id="W-002", resource="tests/*"))
     assert waivers.for_test("tests/test_s3.py::test_tls", ["STRATA-S3-001"]).id == "W-001"  # type: ignore[union-attr]
     assert waivers.for_test("tests/test_s3.py::test_other", ["STRATA-S3-001"]).id == "W-002"  # type: ignore[union-attr]
 

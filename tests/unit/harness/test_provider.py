@@ -90,7 +90,7 @@ def test_render_provider_without_endpoint_or_tags() -> None:
     ("body", "declares"),
     [
         ('provider "aws" {\n  region = "us-east-1"\n}\n', True),
-        ('  provider   "aws"{\n  alias = "replica"\n}\n', True),
+        ('  provider   "aws"{\n  alias = "replica"\n}\n', False),
         (REQUIRES_AWS, False),
         ('# provider "aws" {\n', False),
         ('provider "awscc" {\n}\n', False),

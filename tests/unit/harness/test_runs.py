@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -30,6 +32,67 @@ def test_run_ids_are_unique_and_valid() -> None:
     ids = {runs.new_run_id() for _ in range(200)}
     assert len(ids) == 200
     assert all(runs.check_run_id(i) for i in ids)
+    for run_id in ids:
+        runs.release_run_id(run_id)
+
+
+def _hold(run_id: str, cache: Path) -> subprocess.Popen[str]:
+    """Another run on this machine, holding `run_id` until killed."""
+    code = f"from stratatest import runs; runs.claim_run_id({run_id!r}); print('held', flush=True); input()"
+    env = {**os.environ, "STRATATEST_CACHE_DIR": str(cache)}
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, env=env
+    )
+    assert proc.stdout is not None and proc.stdout.readline() == "held\n"
+    return proc
+
+
+def test_a_run_id_held_by_a_live_run_is_refused_until_it_ends(cache: Path) -> None:
+    other = _hold("shared1", cache)
+    try:
+        with pytest.raises(ConfigError, match="run id 'shared1' is in use by another run on this machine"):
+            runs.claim_run_id("shared1")
+    finally:
+        other.kill()
+        other.wait()
+    assert runs.claim_run_id("shared1") == "shared1"  # a killed run releases its claim with its last breath
+    runs.release_run_id("shared1")
+
+
+def test_two_runs_drawing_the_same_id_get_different_ones(cache: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    other = _hold("staaaaaa", cache)
+    draws = iter(["aaaaaa", "aaaaaa", "bbbbbb"])
+    monkeypatch.setattr(runs.secrets, "token_hex", lambda n: next(draws))
+    try:
+        assert runs.new_run_id() == "stbbbbbb"
+    finally:
+        other.kill()
+        other.wait()
+        runs.release_run_id("stbbbbbb")
+
+
+def test_prune_removes_old_claims_nobody_holds(cache: Path) -> None:
+    other = _hold("held1", cache)
+    killed = _hold("free1", cache)
+    killed.kill()  # a killed run leaves its claim file behind, unlocked
+    killed.wait()
+    try:
+        old = time.time() - runs.PRUNE_AFTER_S - 60
+        for name in ("held1", "free1"):
+            os.utime(runs._claim_path(name), (old, old))
+        runs.prune()
+        assert runs._claim_path("held1").exists()
+        assert not runs._claim_path("free1").exists()
+    finally:
+        other.kill()
+        other.wait()
+
+
+def test_a_run_that_ends_removes_its_claim(cache: Path) -> None:
+    runs.claim_run_id("ending1")
+    assert runs._claim_path("ending1").exists()
+    runs.release_run_id("ending1")
+    assert not runs._claim_path("ending1").exists()
 
 
 def test_a_stack_is_kept_until_forgotten(tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ from stratatest.report.attest import (
     PUBLIC_KEY_FILE,
     STATEMENT_TYPE,
     load_private_key,
+    local_key,
     local_public_key,
     sign_reports,
     statement,
@@ -55,7 +56,7 @@ def signed(tmp_path: Path, record: RunRecord, key: Path) -> Path:
     for name, text in REPORTS.items():
         (out / name).write_text(text, encoding="utf-8")
         files.append(out / name)
-    assert sign_reports(record, out, files, key) == out / ATTESTATION_FILE
+    assert sign_reports(record, out, files, local_key(key)) == out / ATTESTATION_FILE
     return out
 
 
@@ -109,7 +110,7 @@ def test_an_added_file_is_named(signed: Path, key: Path) -> None:
 
 def test_another_key_does_not_verify(signed: Path, tmp_path: Path) -> None:
     other = tmp_path / "other.pem"
-    load_private_key(other)
+    local_key(other)
     result = verify_reports(signed, local_public_key(other), "other.pem")
     assert not result.ok and result.checked == []
     (problem,) = result.problems
@@ -123,7 +124,7 @@ def test_a_re_signed_statement_with_the_published_public_key_swapped_does_not_ve
     the verifier's trusted key is what catches it."""
     (signed / "report.html").write_text("<html>all green</html>\n", encoding="utf-8")
     files = [p for p in signed.iterdir() if p.name not in (ATTESTATION_FILE, PUBLIC_KEY_FILE)]
-    sign_reports(record, signed, files, tmp_path / "attacker.pem")
+    sign_reports(record, signed, files, local_key(tmp_path / "attacker.pem"))
     assert verify(signed, tmp_path / "attacker.pem").ok, "consistent with the attacker's own key"
     (problem,) = verify(signed, key).problems
     assert problem.startswith("signature does not verify with the test key")
@@ -142,7 +143,7 @@ def test_an_edited_payload_breaks_the_signature(signed: Path, key: Path) -> None
 
 def sign_payload(out: Path, key: Path, payload: bytes, payload_type: str = PAYLOAD_TYPE) -> None:
     envelope = Envelope(payload=payload, payload_type=payload_type, signatures={})
-    envelope.sign(CryptoSigner(load_private_key(key)))
+    envelope.sign(CryptoSigner(local_key(key)))
     (out / ATTESTATION_FILE).write_text(json.dumps(envelope.to_dict()), encoding="utf-8")
 
 
@@ -166,7 +167,7 @@ def test_a_signed_payload_that_is_not_a_test_result_statement_is_a_problem(
 
 
 def test_no_envelope_is_a_config_error(tmp_path: Path, key: Path) -> None:
-    load_private_key(key)
+    local_key(key)
     with pytest.raises(ConfigError, match=re.escape(f"{ATTESTATION_FILE}: no attestation — run `stratatest report`")):
         verify(tmp_path, key)
 
@@ -267,12 +268,12 @@ def test_result_rules(outcomes: tuple[tuple[str, str], ...], result: str) -> Non
 # -- the key ----------------------------------------------------------------------------------------------
 
 
-def test_the_key_is_created_private_once_and_reused(key: Path) -> None:
-    first = load_private_key(key)
+def test_the_local_key_is_created_private_once_and_reused(key: Path) -> None:
+    first = local_key(key)
     assert stat.S_IMODE(key.stat().st_mode) == 0o600
     pem = key.read_bytes()
     assert pem.startswith(b"-----BEGIN PRIVATE KEY-----")
-    second = load_private_key(key)
+    second = local_key(key)
     assert key.read_bytes() == pem, "an existing key is never replaced"
     public = [k.public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo) for k in (first, second)]
     assert public[0] == public[1] == local_public_key(key)
@@ -289,3 +290,19 @@ def test_a_damaged_key_file_is_a_config_error(key: Path) -> None:
     key.write_text("garbage", encoding="utf-8")
     with pytest.raises(ConfigError, match=r"ed25519\.pem: not an unencrypted PEM private key"):
         load_private_key(key)
+
+
+@pytest.mark.parametrize(("name", "what"), [("absent", "no such folder"), ("a-file", "not a folder")])
+def test_a_reports_folder_that_is_not_one_is_a_config_error(tmp_path: Path, key: Path, name: str, what: str) -> None:
+    local_key(key)
+    (tmp_path / "a-file").write_text("x", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        verify(tmp_path / name, key)
+    assert str(info.value) == f"{tmp_path / name}: {what}: give a reports folder"
+
+
+@pytest.mark.parametrize("subject", [["x"], [{"name": 1, "digest": {}}], [{"name": "reports/a"}], {"a": 1}])
+def test_a_signed_statement_with_a_malformed_subject_is_a_problem(signed: Path, key: Path, subject: object) -> None:
+    body = {"_type": STATEMENT_TYPE, "predicateType": PREDICATE_TYPE, "subject": subject}
+    sign_payload(signed, key, json.dumps(body).encode())
+    assert verify(signed, key).problems == ["the signed payload is not an in-toto test-result statement"]

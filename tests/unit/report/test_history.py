@@ -13,22 +13,21 @@ from .conftest import build_record
 
 
 def kept(tmp_path: Path, *days: int, keep: int = 30) -> Path:
-    """Keep one run per day of November 2026 (run id st<day>), each through its own results file."""
+    """Keep one run per day of November 2026 (run id st<day>)."""
     history, base = tmp_path / "history", build_record()
     for day in days:
         record = replace(base, run_id=f"st{day:02d}", finished=f"2026-11-{day:02d}T10:00:00.000+00:00")
-        keep_run(record, record.write(tmp_path / "results.json"), history, keep=keep)
+        keep_run(record, record.to_json(), history, keep=keep)
     return history
 
 
 def test_a_run_is_kept_under_a_sortable_name_as_written(tmp_path: Path) -> None:
     record = build_record("st0a1b2c", "2026-11-26T17:00:00.123+00:00")
-    results = record.write(tmp_path / "results.json")
-    target = keep_run(record, results, tmp_path / "history")
+    target = keep_run(record, record.to_json(), tmp_path / "history")
     assert target == tmp_path / "history" / "2026-11-26T170000-st0a1b2c.json"
-    assert target.read_bytes() == results.read_bytes()
-    assert keep_run(record, results, tmp_path / "history") == target, "keeping a run twice keeps one file"
-    assert len(list((tmp_path / "history").iterdir())) == 1
+    assert target.read_text(encoding="utf-8") == record.to_json()
+    assert keep_run(record, record.to_json(), tmp_path / "history") == target, "keeping a run twice keeps one file"
+    assert len(list((tmp_path / "history").iterdir())) == 1, "and no temp file"
 
 
 def test_the_oldest_runs_beyond_keep_are_removed(tmp_path: Path) -> None:

@@ -239,3 +239,33 @@ def test_a_not_assessable_control_says_why_instead_of_no_test_ran() -> None:
     row = control_row(text, "STRATA-K8S-001")
     assert "NOT ASSESSED" in row and row.endswith("  needs a cluster"), "the catalogue's reason, first line"
     assert control_row(text, "STRATA-K8S-002").endswith("no test ran for this control")
+
+
+def test_an_interrupted_run_says_so_and_lists_what_is_left() -> None:
+    """Whatever passed before the interrupt, the run is not a pass; what is left comes with its command."""
+    from dataclasses import replace
+
+    from stratatest.compliance.results import LeftBehind
+    from stratatest.report.attest import statement
+
+    left = LeftBehind("stack", "terraform/modules/rds", "/cache/runs/st42/stacks/rds-x", "stratatest cleanup st42")
+    rec = replace(record(t("test_enc", "passed", "static", "STRATA-S3-001")), interrupted="SIGTERM", left_behind=[left])
+    assert rec.verdict == "interrupted"
+    text = format_summary(rec)
+    assert text.splitlines()[-1].startswith("Verdict: INTERRUPTED by SIGTERM (1 tests, 0 failed or errored; 1 left")
+    assert "  stack terraform/modules/rds (/cache/runs/st42/stacks/rds-x): stratatest cleanup st42" in text
+    assert statement(rec, {})["predicate"]["result"] == "FAILED"
+    again = RunRecord.from_dict(rec.to_dict())
+    assert (again.interrupted, again.left_behind) == ("SIGTERM", [left])
+
+
+def test_something_left_behind_fails_a_run_that_otherwise_passed() -> None:
+    from dataclasses import replace
+
+    from stratatest.compliance.results import LeftBehind
+
+    arn = "arn:aws:s3:::leak"
+    left = LeftBehind("resource", arn, "moto us-west-2", "stratatest sweep --target moto --region us-west-2 --yes")
+    rec = replace(record(t("test_enc", "passed", "static", "STRATA-S3-001")), left_behind=[left])
+    assert rec.verdict == "failed"
+    assert "1 left behind" in format_summary(rec).splitlines()[-1]

@@ -167,6 +167,18 @@ class AwsTarget(Target):
             caller_account=lambda: self._client("sts").get_caller_identity()["Account"],
         )
 
+    def allow_region(self, region: str) -> None:
+        """An aliased provider's region must be on the account's allowlist too, before terraform creates anything."""
+        if self._allowed is None:
+            self.preflight()
+        assert self._allowed is not None
+        if region not in self._allowed.regions:
+            raise guard.refuse(
+                "region",
+                f"a provider alias uses region {region}, which is not allowed for account {self._allowed.account} "
+                f"({self._allowed.name}): allowed {', '.join(self._allowed.regions)}",
+            )
+
     def start(self) -> None:
         """The guard again: the credentials or the allowlist may have changed since the preflight."""
         self.preflight()

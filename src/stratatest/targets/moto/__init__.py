@@ -65,7 +65,7 @@ class MotoTarget(Target):
     @classmethod
     def from_options(cls, options: dict[str, str], *, region: str, workdir: Path, run_id: str) -> MotoTarget:
         port = options.get("port")
-        if port is not None and (not port.isdigit() or not 1 <= int(port) <= 65535):
+        if port is not None and not (port.isascii() and port.isdigit() and 1 <= int(port) <= 65535):
             raise ConfigError(f"moto: port={port!r} is not a TCP port", hint="give a number from 1 to 65535")
         if "ca_bundle" in options and "endpoint" not in options:
             raise ConfigError(
@@ -112,6 +112,31 @@ class MotoTarget(Target):
         self.exit_code: int | None = None  # the server's exit status after stop(); 0 means a clean exit
 
     # -- lifecycle ---------------------------------------------------------------------------------------
+
+    def preflight(self) -> None:
+        """A fixed port that is taken: one line on the controller, before any worker starts a server."""
+        if self.port is not None and not self.attach_to and not self.running:
+            _require_free(self.port)
+
+    def check_processes(self, processes: int) -> None:
+        """Each process starts its own embedded server: on one fixed port only one of them could."""
+        if processes > 1 and self.port is not None and not self.attach_to:
+            raise ConfigError(
+                f"moto: port={self.port} is fixed, but {processes} worker processes would each start a server on it",
+                hint="run one worker (pytest -n 0, stratatest run --workers 1), or start one server and attach "
+                "every worker to it (moto:endpoint=https://127.0.0.1:N,ca_bundle=FILE)",
+            )
+
+    def in_region(self, region: str) -> MotoTarget:
+        """One moto server serves every region: this one, attached (so stopping the view stops nothing)."""
+        return MotoTarget(
+            region,
+            workdir=self.workdir,
+            run_id=self.run_id,
+            corrections=self._corrections_spec,
+            endpoint=self.endpoint_url,
+            ca_bundle=self.ca_bundle,
+        )
 
     def start(self) -> None:
         """Start the server process and wait until it answers over HTTPS; idempotent."""
