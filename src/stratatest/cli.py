@@ -17,6 +17,8 @@ from stratatest.paths import write_atomic
 from stratatest.targets import REGISTRY
 from stratatest.targets.spec import default_spec
 
+#: pytest's exit code for a usage error (pytest.ExitCode.USAGE_ERROR; pytest is not imported by the CLI itself).
+PYTEST_USAGE_ERROR = 4
 TARGET_HELP = f"where to apply: NAME[:key=value,...], NAME one of {', '.join(REGISTRY)} (`stratatest targets`)"
 
 
@@ -73,7 +75,7 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
             raise StratatestError(
                 f"{err}; the run's record is kept in {results}", hint="stratatest report --results"
             ) from None
-    else:
+    elif code not in (EXIT_ERROR, PYTEST_USAGE_ERROR):  # those said why in their own line
         print(f"stratatest: no test ran; the reports in {reports} are left as they were", file=sys.stderr)
     shutil.rmtree(holding, ignore_errors=True)
     return 128 + signum if signum else code

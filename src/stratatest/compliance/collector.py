@@ -38,6 +38,8 @@ from stratatest.secrets import redact
 from stratatest.static.checkov import load_scans
 
 CONTROL_MARKER = "control"
+#: How a worker's usage error reaches the xdist controller (as the reason it stopped), so the run exits 4, not 2.
+USAGE_ERROR_PREFIX = "usage error: "
 #: What the first process to start the target learned (its version, served services), for the record.
 TARGET_FACTS_FILE = "target.json"
 LAYER_PROPERTY = "layer"
@@ -81,7 +83,7 @@ def validate_items(items: list[pytest.Item], catalogue: Catalogue, apply_layer: 
     except pytest.UsageError as err:
         if not items or not hasattr(items[0].config, "workerinput"):
             raise
-        items[0].session.shouldstop = str(err)
+        items[0].session.shouldstop = f"{USAGE_ERROR_PREFIX}{err}"
         items.clear()
 
 
@@ -214,7 +216,7 @@ class ResultsCollector:
         if not record.results and not record.left_behind:
             # Nothing ran (a usage error, a target that would not start, an interrupt before the first test):
             # there is nothing to record, and the last run's record must not be replaced by an empty one.
-            self._say(f"stratatest: no test ran; no results record written to {self.results_path}")
+            self._say("stratatest: no test ran; no results record written")
             return
         try:
             record.write(self.results_path)

@@ -26,6 +26,7 @@ def pytest_configure(config: pytest.Config) -> None:
     from stratatest.runs import claim_run_id, new_run_id
     from stratatest.terraform.stack import install_guards, notice, set_notifier
 
+    _USAGE_ERROR[0] = False
     workerinput = getattr(config, "workerinput", None)
     if workerinput:
         config.stratatest_run_id = workerinput["stratatest_run_id"]  # type: ignore[attr-defined]
@@ -161,11 +162,23 @@ def pytest_xdist_setupnodes(config: pytest.Config, specs: list[Any]) -> None:
         raise pytest.UsageError(f"--target: {err}") from None
 
 
+def pytest_keyboard_interrupt(excinfo: pytest.ExceptionInfo[BaseException]) -> None:
+    """Under xdist a worker's usage error (an unknown control id) stops the run as an interruption: note it."""
+    from stratatest.compliance.collector import USAGE_ERROR_PREFIX
+
+    _USAGE_ERROR[0] = USAGE_ERROR_PREFIX in str(excinfo.value)
+
+
+_USAGE_ERROR = [False]
+
+
 @pytest.hookimpl(tryfirst=True)  # before the record is written, so a leak fails the run it is recorded in
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     from stratatest.compliance.collector import TARGET_FACTS_FILE
 
     config = session.config
+    if _USAGE_ERROR[0] and not hasattr(config, "workerinput"):
+        session.exitstatus = pytest.ExitCode.USAGE_ERROR
     shared: Path | None = getattr(config, "stratatest_shared", None)
     if _xdist_controller(config) and shared is not None and (shared / TARGET_FACTS_FILE).exists():  # a worker used it
         _check_shared_target(session)

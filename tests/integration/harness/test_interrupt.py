@@ -169,3 +169,41 @@ def test_sigterm_to_stratatest_run(moto: MotoTarget, tmp_path: Path) -> None:
     assert "INTERRUPTED" in (project / "out" / "report.html").read_text()
     verify = subprocess.run([str(STRATATEST), "verify", "out"], cwd=project, capture_output=True, text=True)
     assert verify.returncode == 0, verify.stdout + verify.stderr
+
+
+def test_ctrl_c_during_the_end_of_run_destroy_lets_it_finish(moto: MotoTarget, tmp_path: Path) -> None:
+    """The test is done and its stack is being destroyed when Ctrl-C comes: the destroy finishes, then the run
+    stops as interrupted; no traceback, nothing left."""
+    from stratatest import runs
+
+    run_id = "intdestroy"
+    bucket = f"interrupt-{run_id}"
+    results = tmp_path / "results.json"
+    argv = [
+        sys.executable, "-m", "pytest", "tests/test_inner.py::test_apply", f"--run-id={run_id}",
+        f"--results={results}", f"--target=moto:endpoint={moto.endpoint_url},ca_bundle={moto.ca_bundle}",
+    ]  # fmt: skip
+    aws = AWS(moto)
+    stacks = runs.runs_root() / run_id / "stacks"
+
+    def locked() -> bool:  # terraform holds the local state lock while it applies or destroys
+        return any(stacks.glob("*/**/.terraform.tfstate.lock.info"))
+
+    def wait_for(condition: Callable[[], bool], timeout: float) -> None:
+        deadline = time.monotonic() + timeout  # a tight poll: the destroy takes seconds, eventually() backs off
+        while not condition():
+            assert time.monotonic() < deadline, "timed out"
+            time.sleep(0.05)
+
+    def during_destroy(inner: subprocess.Popen[str]) -> None:
+        wait_for(lambda: not locked(), timeout=180)  # the apply is done
+        wait_for(locked, timeout=120)  # the destroy has begun
+        os.killpg(inner.pid, signal.SIGINT)
+
+    code, output = _interrupt(argv, _project(tmp_path), bucket, aws, [during_destroy])
+    assert code == pytest.ExitCode.INTERRUPTED, output
+    assert "the destroy in progress finishes first, then the run stops" in output, output
+    _assert_nothing_left(moto, aws, bucket, output)
+    record = json.loads(results.read_text())
+    assert record["interrupted"] == "Ctrl-C (SIGINT)" and record["left_behind"] == []
+    assert [r["outcome"] for r in record["results"]] == ["passed"], record["results"]

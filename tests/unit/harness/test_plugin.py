@@ -7,6 +7,8 @@ import shutil
 
 import pytest
 
+from stratatest import runs
+
 TIMEOUT = 300
 
 TINY = """\
@@ -213,3 +215,38 @@ def test_inert_in_a_project_that_is_not_stratatests(pytester: pytest.Pytester, m
     assert result.ret == 0
     assert not cache.exists()
     assert "stratatest:" not in result.stdout.str() + result.stderr.str()  # no notice, no error
+
+
+def test_a_stack_the_run_could_not_destroy_is_in_the_record(project: pytest.Pytester) -> None:
+    """A destroy that failed keeps the stack's state in the run's folder: the record lists it with the command
+    that finishes the job, and a run that otherwise passed fails."""
+    project.makepyfile(
+        test_left="""
+        from pathlib import Path
+
+        import pytest
+
+        from stratatest import runs
+
+
+        @pytest.mark.static
+        def test_keeps_a_stack(run_id):
+            runs.write_manifest(run_id, {"target": "moto", "region": "us-east-1"})
+            folder = runs.stack_folder(run_id, Path("terraform/modules/rds"))
+            runs.mark_stack(folder, {"module": "terraform/modules/rds", "relative_path": "."})
+        """
+    )
+    results = project.path / "results.json"
+    result = project.runpytest_subprocess("--run-id", "leftrec", f"--results={results}", timeout=TIMEOUT)
+    result.assert_outcomes(passed=1)
+    record = json.loads(results.read_text())
+    try:
+        [left] = record["left_behind"]
+        assert (left["kind"], left["what"], left["finish"]) == (
+            "stack",
+            "terraform/modules/rds",
+            "stratatest cleanup leftrec",
+        )
+        assert record["summary"]["verdict"] == "failed"
+    finally:
+        shutil.rmtree(runs.run_dir("leftrec"), ignore_errors=True)
