@@ -71,9 +71,10 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
         print(format_summary(RunRecord.read(results)))
         try:
             _write_reports(results, reports, args.key)
-        except StratatestError as err:  # the record is the run's evidence: keep it where it can be reported later
+        except (StratatestError, OSError) as err:  # the record is the run's evidence: keep it for a later report
+            said = str(err) if isinstance(err, StratatestError) else f"{err.filename2 or err.filename}: {err.strerror}"
             raise StratatestError(
-                f"{err}; the run's record is kept in {results}", hint="stratatest report --results"
+                f"{said}; the run's record is kept in {results}", hint="stratatest report --results"
             ) from None
     elif code not in (EXIT_ERROR, PYTEST_USAGE_ERROR):  # those said why in their own line
         print(f"stratatest: no test ran; the reports in {reports} are left as they were", file=sys.stderr)

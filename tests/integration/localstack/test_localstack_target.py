@@ -385,8 +385,9 @@ def test_stratatest_run_on_localstack(localstack_endpoint: str, tmp_path: Path) 
     argv = [sys.executable, "-m", "stratatest.cli", "run", f"--target=localstack:endpoint={localstack_endpoint}",
             "--layer=emulator", "--workers=1", f"--reports={reports}", "-p", "no:randomly"]  # fmt: skip
     proc = subprocess.run(argv, cwd=REPO, capture_output=True, text=True, timeout=1500)
-    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     record = RunRecord.read(reports / "results.json")
+    broken = [f"{r.nodeid}: {r.message}" for r in record.results if r.outcome in ("failed", "error")]
+    assert proc.returncode == 0, "\n".join([*broken, proc.stdout[-3000:], proc.stderr[-2000:]])
     assert record.target["name"] == "localstack"
     assert record.target["layer"] == "emulator"
     assert re.match(r"\d{4}\.\d+", str(record.target.get("localstack_version"))), record.target
