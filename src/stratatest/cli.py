@@ -72,7 +72,7 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
         try:
             _write_reports(results, reports, args.key)
         except (StratatestError, OSError) as err:  # the record is the run's evidence: keep it for a later report
-            said = str(err) if isinstance(err, StratatestError) else f"{err.filename2 or err.filename}: {err.strerror}"
+            said = str(err) if isinstance(err, StratatestError) else _os_error(err)
             raise StratatestError(
                 f"{said}; the run's record is kept in {results}", hint="stratatest report --results"
             ) from None

@@ -51,7 +51,7 @@ def install(
     an xdist worker, whose output nobody sees). `forward`: the pids to pass the interrupt on to (the workers).
     """
     _State.reason, _State.shared, _State.say, _State.forward = None, shared, say, forward
-    _State.cleanup_hint = cleanup_hint
+    _State.cleanup_hint, _State.requested, _State.pending = cleanup_hint, None, False
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, _handle)
         signal.signal(signal.SIGTERM, _handle)
@@ -124,8 +124,6 @@ def _handle(signum: int, frame: FrameType | None) -> None:
 
 
 def _remember(text: str) -> None:
-    if _State.reason is not None:
-        return
     _State.reason = text
     if _State.shared is not None:
         try:

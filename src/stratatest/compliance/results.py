@@ -8,7 +8,6 @@ summary can never disagree. Control status is rolled up here, once, with the rul
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import types
 from collections import Counter
@@ -22,6 +21,7 @@ from typing import Any, Union, get_args, get_origin, get_type_hints
 from stratatest.compliance.catalogue import Catalogue, Control
 from stratatest.errors import ConfigError
 from stratatest.layers import LAYERS
+from stratatest.paths import write_atomic
 from stratatest.runs import RUN_ID
 
 SCHEMA_VERSION = 2
@@ -267,9 +267,7 @@ class RunRecord:
         """Write atomically, so a reader never sees half a record (e.g. a CI step after a crash)."""
         path = Path(path)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-        tmp.write_text(self.to_json(), encoding="utf-8")
-        os.replace(tmp, path)
+        write_atomic(path, self.to_json())
         return path
 
     @classmethod

@@ -26,7 +26,6 @@ def pytest_configure(config: pytest.Config) -> None:
     from stratatest.runs import claim_run_id, new_run_id
     from stratatest.terraform.stack import install_guards, notice, set_notifier
 
-    _USAGE_ERROR[0] = False
     workerinput = getattr(config, "workerinput", None)
     if workerinput:
         config.stratatest_run_id = workerinput["stratatest_run_id"]  # type: ignore[attr-defined]
@@ -162,27 +161,26 @@ def pytest_xdist_setupnodes(config: pytest.Config, specs: list[Any]) -> None:
         raise pytest.UsageError(f"--target: {err}") from None
 
 
-def pytest_keyboard_interrupt(excinfo: pytest.ExceptionInfo[BaseException]) -> None:
-    """Under xdist a worker's usage error (an unknown control id) stops the run as an interruption: note it."""
-    from stratatest.compliance.collector import USAGE_ERROR_PREFIX
-
-    _USAGE_ERROR[0] = USAGE_ERROR_PREFIX in str(excinfo.value)
-
-
-_USAGE_ERROR = [False]
-
-
 @pytest.hookimpl(tryfirst=True)  # before the record is written, so a leak fails the run it is recorded in
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     from stratatest.compliance.collector import TARGET_FACTS_FILE
 
     config = session.config
-    if _USAGE_ERROR[0] and not hasattr(config, "workerinput"):
+    if _worker_usage_error(config):
         session.exitstatus = pytest.ExitCode.USAGE_ERROR
     shared: Path | None = getattr(config, "stratatest_shared", None)
     if _xdist_controller(config) and shared is not None and (shared / TARGET_FACTS_FILE).exists():  # a worker used it
         _check_shared_target(session)
     config.stratatest_failed = session.exitstatus not in (0, 5)  # type: ignore[attr-defined]
+
+
+def _worker_usage_error(config: pytest.Config) -> bool:
+    """Under xdist a worker's usage error (an unknown control id) stops the run as an interruption; the reason the
+    controller stopped for says it was one."""
+    from stratatest.compliance.collector import USAGE_ERROR_PREFIX
+
+    dsession = config.pluginmanager.getplugin("dsession") if not hasattr(config, "workerinput") else None
+    return USAGE_ERROR_PREFIX in str(getattr(dsession, "shouldstop", "") or "")
 
 
 def _xdist_controller(config: pytest.Config) -> bool:

@@ -244,10 +244,11 @@ class Harness:
 
     def plan(self, module: Path, variables: dict[str, Any] | None = None) -> Plan:
         """The plan of `module` with `variables`, computed once per run and shared by every caller."""
-        self.tfvars(module, variables)  # refused, and its secrets registered, in every process, cached or not
+        wd.configuration_files(module)  # a path that holds no module is one line, before it is hashed
         key = _key(wd.content_hash(module), variables or {}, self.target.name, self.run_id)
-        if key in self._plans:
+        if key in self._plans:  # checked, and its secrets registered, when this process first asked for it
             return self._plans[key]
+        self.tfvars(module, variables)  # refused, and its secrets registered, in every process, cached on disk or not
         cached = self.shared_dir / "plans" / f"{key}.json"
         text = once_per_run(cached, lambda: self._plan_text(module, variables))
         plan = Plan.from_json(text)

@@ -98,12 +98,6 @@ def _block(path: Path, body: dict[str, Any]) -> ProviderBlock:
     return ProviderBlock(alias, region, block.own_tags)
 
 
-def declares_aws_provider(module: Path) -> bool:
-    """Root modules with their own default `provider "aws"` carry the run id through `var.run_id` (see
-    `run_id_variables`); a module whose only aws provider blocks are aliases does not."""
-    return any(block.alias is None for block in provider_blocks(module))
-
-
 def declares_backend(module: Path) -> bool:
     """Root modules such as the environments name a remote backend (partial configuration)."""
     return any(_BACKEND.search(p.read_text()) for p in module.glob("*.tf"))
@@ -122,7 +116,7 @@ def run_id_variables(module: Path, run_id: str, run_tags: dict[str, str] | None 
     module without a provider block does.
     """
     blocks = provider_blocks(module)
-    if not declares_aws_provider(module) and not any(block.own_tags for block in blocks):
+    if not any(block.alias is None or block.own_tags for block in blocks):  # nothing of the module's own to carry it
         return {}
     texts = [p.read_text() for p in module.glob("*.tf")]
     if not any(_RUN_ID_VARIABLE.search(t) for t in texts):

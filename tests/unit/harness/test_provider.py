@@ -13,9 +13,9 @@ from stratatest.terraform import workdir as wd
 from stratatest.terraform.provider import (
     BACKEND_ENDPOINTS,
     RUN_ID_TAG,
-    declares_aws_provider,
     endpoint_names,
     hcl_value,
+    provider_blocks,
     render_provider,
     render_s3_backend,
     write_provider,
@@ -98,8 +98,9 @@ def test_render_provider_without_endpoint_or_tags() -> None:
     ids=["block", "aliased-no-space", "required-only", "commented", "other-provider"],
 )
 def test_declares_aws_provider(tmp_path: Path, body: str, declares: bool) -> None:
+    """A default (non-aliased) `provider "aws"` block of the module's own, as the run-id rules read it."""
     (tmp_path / "main.tf").write_text(body)
-    assert declares_aws_provider(tmp_path) is declares
+    assert any(block.alias is None for block in provider_blocks(tmp_path)) is declares
 
 
 @pytest.mark.parametrize(
