@@ -34,6 +34,7 @@ from pathlib import Path
 @pytest.mark.apply
 def test_apply(stacks, run_id):
     stacks(Path({str(HERE / "interruptible")!r}), bucket_name=f"interrupt-{{run_id}}")
+    (Path(__file__).parent / "applied").touch()  # the body is done: only the teardown's destroy is left
 
 
 @pytest.mark.apply
@@ -78,6 +79,9 @@ def _interrupt(
             deliver(inner)
             time.sleep(3)
         output, _ = inner.communicate(timeout=300)
+    except (AssertionError, subprocess.TimeoutExpired) as err:  # show what the run under test was doing
+        os.killpg(inner.pid, signal.SIGKILL)
+        pytest.fail(f"{err}; the run under test printed:\n{inner.communicate()[0]}")
     finally:
         if inner.poll() is None:
             os.killpg(inner.pid, signal.SIGKILL)
@@ -184,6 +188,7 @@ def test_ctrl_c_during_the_end_of_run_destroy_lets_it_finish(moto: MotoTarget, t
         f"--results={results}", f"--target=moto:endpoint={moto.endpoint_url},ca_bundle={moto.ca_bundle}",
     ]  # fmt: skip
     aws = AWS(moto)
+    project = _project(tmp_path)
     stacks = runs.runs_root() / run_id / "stacks"
 
     def locked() -> bool:  # terraform holds the local state lock while it applies or destroys
@@ -196,11 +201,11 @@ def test_ctrl_c_during_the_end_of_run_destroy_lets_it_finish(moto: MotoTarget, t
             time.sleep(0.05)
 
     def during_destroy(inner: subprocess.Popen[str]) -> None:
-        wait_for(lambda: not locked(), timeout=180)  # the apply is done
-        wait_for(locked, timeout=120)  # the destroy has begun
+        wait_for((project / "tests" / "applied").exists, timeout=300)  # apply and idempotency plan are done
+        wait_for(locked, timeout=120)  # the teardown's destroy has begun
         os.killpg(inner.pid, signal.SIGINT)
 
-    code, output = _interrupt(argv, _project(tmp_path), bucket, aws, [during_destroy])
+    code, output = _interrupt(argv, project, bucket, aws, [during_destroy])
     assert code == pytest.ExitCode.INTERRUPTED, output
     assert "the destroy in progress finishes first, then the run stops" in output, output
     _assert_nothing_left(moto, aws, bucket, output)
