@@ -11,6 +11,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+from stratatest import settings
 from stratatest.errors import EXIT_ERROR, EXIT_REFUSED, SandboxRefused, StratatestError
 from stratatest.layers import LAYERS
 from stratatest.paths import write_atomic
@@ -20,15 +21,6 @@ from stratatest.targets.spec import default_spec
 #: pytest's exit code for a usage error (pytest.ExitCode.USAGE_ERROR; pytest is not imported by the CLI itself).
 PYTEST_USAGE_ERROR = 4
 TARGET_HELP = f"where to apply: NAME[:key=value,...], NAME one of {', '.join(REGISTRY)} (`stratatest targets`)"
-
-
-def _find_tests(start: Path) -> Path:
-    for folder in (start, *start.parents):
-        if (folder / "tests").is_dir() and (folder / "terraform").is_dir():
-            return folder
-    raise StratatestError(
-        f"no project found at or above {start}", hint="run from the repository (it has tests/ and terraform/)"
-    )
 
 
 def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
@@ -43,7 +35,7 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
     from stratatest.report.write import check_out_dir
     from stratatest.toolchain import toolchain
 
-    root = _find_tests(Path.cwd())
+    found = settings.find(Path.cwd())  # any repository: the tests and roots its settings name
     toolchain()  # fail here, in one line, rather than once per test
     reports = Path(args.reports).resolve()
     check_out_dir(reports)
@@ -53,19 +45,20 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
         load_private_key(Path(args.key))
     holding = Path(tempfile.mkdtemp(prefix="stratatest-record-"))
     results = holding / "results.json"
+    # The settings' tests, or none: pytest's own testpaths (here tests/, and the case files under terraform/).
     argv = [
-        str(root / "tests"),
-        f"--rootdir={root}",
+        *(str(path) for path in found.tests),
+        f"--rootdir={found.root}",
         f"--target={args.target}",
         f"--results={results}",
     ]
     if args.region:
         argv.append(f"--region={args.region}")
-    # The main job assesses the platform: tests with a layer marker (the suite's own tests have none).
+    # The main job assesses the platform: tests at a layer (a marker, or a stratatest fixture), not the suite's own.
     argv += [f"--layer={layer}" for layer in args.layer or LAYERS]
     if args.workers != 1:
         argv += ["-n", str(args.workers)]
-    code, signum = _run_pytest(argv + extra)
+    code, signum = _run_pytest(argv + extra, cwd=found.root)
     if results.exists():
         print()
         print(format_summary(RunRecord.read(results)))
@@ -133,14 +126,14 @@ def cmd_verify(args: argparse.Namespace, extra: list[str]) -> int:
     return 1
 
 
-def _run_pytest(argv: list[str]) -> tuple[int, int | None]:
+def _run_pytest(argv: list[str], cwd: Path) -> tuple[int, int | None]:
     """pytest in a child process (its own interpreter, so the plugin is loaded fresh and assertion-rewritten);
     returns its exit code and the first signal that interrupted the run (None if none did).
 
     Ctrl-C at a terminal reaches the child too. SIGTERM reaches only this process (a CI job cancelled, `kill`), so
     it is passed on. Either way we keep waiting while the run destroys what it applied and writes its record.
     """
-    child = subprocess.Popen([sys.executable, "-m", "pytest", *argv])
+    child = subprocess.Popen([sys.executable, "-m", "pytest", *argv], cwd=cwd)
     received: list[int] = []
 
     def on_signal(signum: int, frame: object) -> None:
@@ -155,6 +148,14 @@ def _run_pytest(argv: list[str]) -> tuple[int, int | None]:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
     return code, received[0] if received else None
+
+
+def cmd_init(args: argparse.Namespace, extra: list[str]) -> int:
+    from stratatest.scaffold import init
+
+    for line in init(Path(args.path), catalogue=args.catalogue):
+        print(line)
+    return 0
 
 
 def cmd_doctor(args: argparse.Namespace, extra: list[str]) -> int:
@@ -181,9 +182,10 @@ def cmd_inventory(args: argparse.Namespace, extra: list[str]) -> int:
         with target:
             harness = Harness(toolchain(), target, "inventory", Path(tmp))
             plan = harness.plan(module, variables)
+            text = inventory.render(plan, variables)  # read now: `show` runs in the planned copy, under tmp
             harness.close()
     inv_path.parent.mkdir(parents=True, exist_ok=True)
-    write_atomic(inv_path, inventory.render(plan, variables))
+    write_atomic(inv_path, text)
     print(f"wrote {inv_path}: {len(plan.managed)} resources, {len(plan.outputs)} outputs")
     return 0
 
@@ -288,6 +290,10 @@ def build_parser() -> argparse.ArgumentParser:
     ver.add_argument("reports", nargs="?", default="reports", help="reports folder (default: %(default)s)")
     ver.add_argument("--key", default=None, help="trusted PEM public key (default: the local signing key's)")
     ver.set_defaults(func=cmd_verify)
+    ini = sub.add_parser("init", help="set a repository up: settings, example tests per module and chart")
+    ini.add_argument("path", nargs="?", default=".", help="the repository's root (default: the current folder)")
+    ini.add_argument("--catalogue", action="store_true", help="also write a controls catalogue stub to fill in")
+    ini.set_defaults(func=cmd_init)
     doc = sub.add_parser("doctor", help="report the tools found and where")
     doc.set_defaults(func=cmd_doctor)
     inv = sub.add_parser("inventory", help="regenerate a module's plan inventory")

@@ -25,7 +25,8 @@ APPLY_HELP = "apply into the run's target: recorded at the target's layer (emula
 
 
 def item_layer(item: pytest.Item, apply_layer: str) -> str | None:
-    """The layer marker closest to the test (function over class over module), or None for the suite's own.
+    """The layer marker closest to the test (function over class over module); else the layer of the stratatest
+    fixtures it uses (`FIXTURE_LAYERS`); else None (a test that is not stratatest's, such as the suite's own).
 
     A module-wide `pytestmark = pytest.mark.plan` can be overridden on one function; two different layers on
     the same node (e.g. a decorator and a param mark) is a contract violation. `apply` resolves to
@@ -38,13 +39,24 @@ def item_layer(item: pytest.Item, apply_layer: str) -> str | None:
             if marker.name not in names:
                 names.append(marker.name)
     if not by_node:
-        return None
+        return _layer_of_fixtures(item, apply_layer)
     closest = next(iter(by_node.values()))
     if len(closest) > 1:
         raise pytest.UsageError(
             f"{item.nodeid}: more than one layer marker ({', '.join(closest)}); a test belongs to one layer"
         )
     return apply_layer if closest[0] == APPLY_MARKER else closest[0]
+
+
+#: A test with no layer marker that uses one of these fixtures is at that layer (checked in this order).
+FIXTURE_LAYERS = (("stacks", APPLY_MARKER), ("plan_of", "plan"))
+
+
+def _layer_of_fixtures(item: pytest.Item, apply_layer: str) -> str | None:
+    """An unmarked test's layer, from the stratatest fixtures it uses: a team's first test needs no marker."""
+    used = set(getattr(item, "fixturenames", ()))
+    layer = next((layer for name, layer in FIXTURE_LAYERS if name in used), None)
+    return apply_layer if layer == APPLY_MARKER else layer
 
 
 def wrong_target(item: pytest.Item, apply_layer: str) -> str | None:

@@ -36,10 +36,15 @@ CLAIM_PREFIX = "stratatest-claim-"
 _claimed: dict[str, int] = {}  # run id -> the open file whose lock claims it, for this process's life
 
 
+def unclaimed_run_id() -> str:
+    """A fresh id for a run that may never use stratatest: nothing claimed or written (see `claim_run_id`)."""
+    return f"st{secrets.token_hex(3)}"
+
+
 def new_run_id() -> str:
     """Short, lowercase (it goes into resource names), and claimed: unique per run even when two start together."""
     while True:
-        run_id = f"st{secrets.token_hex(3)}"
+        run_id = unclaimed_run_id()
         if _try_claim(run_id):
             return run_id
 

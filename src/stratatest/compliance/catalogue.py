@@ -18,11 +18,10 @@ from typing import Any
 import yaml
 
 from stratatest.errors import ConfigError
-from stratatest.paths import display_path, file_from_env
+from stratatest.paths import display_path
 from stratatest.strictyaml import StrictLoader, yaml_location
 
 CATALOGUE_ENV = "STRATATEST_CATALOGUE"
-CATALOGUE_RELPATH = Path("controls") / "catalogue.yaml"
 SEVERITIES = ("critical", "high", "medium", "low")
 ID_PATTERN = re.compile(r"^[A-Z][A-Z0-9]*(-[A-Z0-9]+)+$")
 FORMAT_VERSION = 1
@@ -179,22 +178,6 @@ def load_catalogue(path: Path) -> Catalogue:
         seen.add(control.id)
         controls.append(control)
     return Catalogue(controls, path)
-
-
-def default_catalogue_path(start: Path | None = None) -> Path:
-    """The catalogue from $STRATATEST_CATALOGUE, else controls/catalogue.yaml in the nearest parent folder."""
-    override = file_from_env(CATALOGUE_ENV)
-    if override is not None:
-        return override
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        candidate = folder / CATALOGUE_RELPATH
-        if candidate.is_file():
-            return candidate
-    raise ConfigError(
-        f"no {CATALOGUE_RELPATH} found in {here} or any parent folder",
-        hint=f"run from the repository or set {CATALOGUE_ENV}",
-    )
 
 
 def _parse_control(entry: Any, file: str, index: int) -> Control:

@@ -128,9 +128,10 @@ def today_utc() -> date:
     return datetime.now(UTC).date()
 
 
-def default_waivers_path(catalogue: Catalogue) -> Path | None:
-    """$STRATATEST_WAIVERS, else waivers.yaml beside the catalogue; None when neither exists (no waivers)."""
-    override = file_from_env(WAIVERS_ENV)
+def default_waivers_path(catalogue: Catalogue, configured: Path | None = None) -> Path | None:
+    """$STRATATEST_WAIVERS, else the file the repository's settings name, else waivers.yaml beside the catalogue;
+    None when none exists (no waivers)."""
+    override = file_from_env(WAIVERS_ENV) or configured
     if override is not None:
         return override
     if catalogue.path is None:

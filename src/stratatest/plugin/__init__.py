@@ -6,6 +6,7 @@
   waivers, secrets masked);
 - `fixtures`: `target`, `harness`, `plan_of`, `stacks`, `aws`, `checkov`, `chart`, `sample_service`, `run_id`,
   `unique_name`, ...
+- `yaml_cases`: `stratatest.yaml` case files beside modules, collected as tests (no Python needed).
 
 Installing stratatest leaves unrelated pytest runs alone: nothing here starts, writes or reads anything
 until a test asks for a fixture, except a run folder in the temp directory that is removed at the end.
@@ -16,4 +17,5 @@ pytest_plugins = (
     "stratatest.plugin.session",
     "stratatest.plugin.record",
     "stratatest.plugin.fixtures",
+    "stratatest.plugin.yaml_cases",
 )

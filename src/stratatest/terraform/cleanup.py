@@ -18,6 +18,7 @@ from stratatest.localhost import pid_alive
 from stratatest.secrets import redact
 from stratatest.targets import make_target
 from stratatest.terraform.harness import make_terraform
+from stratatest.terraform.provider import terraform_env
 from stratatest.toolchain import toolchain
 
 #: How long destroy waits for a state lock an orphaned terraform of the killed run still holds.
@@ -53,7 +54,7 @@ def finish_run(run_id: str) -> tuple[list[str], bool]:
             tools, ok = toolchain(), True
             for stack in kept:
                 name = stack.folder.name
-                tf = make_terraform(tools, stack.workdir, target.env())
+                tf = make_terraform(tools, stack.workdir, terraform_env(target))
                 try:
                     tf.execute_command(
                         "destroy", "-input=false", "-no-color", "-auto-approve", f"-lock-timeout={LOCK_TIMEOUT}"

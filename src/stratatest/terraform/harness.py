@@ -1,7 +1,8 @@
 """The harness: working copies bound to a target, plans shared across tests, stacks that always destroy.
 
 One Harness per pytest process. Plans are cached in memory and on disk under the run's shared folder (with
-a file lock), so under pytest-xdist a (module, variables) pair is planned once per run, not once per worker.
+a file lock), so under pytest-xdist a (module, variables) pair is planned once per run, not once per worker,
+and shown (`show -json`) at most once per run: by the first process that reads the plan, never when none does.
 """
 
 from __future__ import annotations
@@ -30,10 +31,10 @@ from stratatest.terraform.provider import (
     LOCAL_BACKEND_OVERRIDE,
     RUN_ID_TAG,
     declares_backend,
-    endpoint_names,
     render_providers,
     render_s3_backend,
     run_id_variables,
+    terraform_env,
     write_provider,
 )
 from stratatest.terraform.runner import Terraform, Watchdog
@@ -46,6 +47,7 @@ _TFVARS_KEY = re.compile(r'^\s*"([A-Za-z_][A-Za-z0-9_-]*)"\s*:')
 _VARIABLE_ROOT = re.compile(r"^var\.([A-Za-z_][A-Za-z0-9_-]*)")
 BACKEND_FILE = "stratatest.s3.tfbackend"
 LOCAL_BACKEND_FILE = "stratatest_backend_override.tf"
+PLAN_FILE = "stratatest.tfplan"
 
 
 def _diagnostics(json_lines: str) -> list[dict[str, Any]]:
@@ -88,6 +90,11 @@ def _key(*parts: Any) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:20]
 
 
+def _show_json(tf: Terraform) -> str:
+    """`show -json` of the copy's plan file: it starts the provider only to print the plan (≈ 2 s)."""
+    return tf.execute_command("show", "-json", "-no-color", PLAN_FILE).out
+
+
 @dataclass
 class Workspace:
     """A working copy, initialised, with its terraform runner."""
@@ -101,33 +108,36 @@ class Workspace:
 
     def _plan_file(self) -> bool:
         """Plan into a file inside the working copy; True when terraform reports changes."""
-        args = ("-input=false", "-no-color", "-out=stratatest.tfplan", "-detailed-exitcode")
+        args = ("-input=false", "-no-color", f"-out={PLAN_FILE}", "-detailed-exitcode")
         return self.tf.execute_command("plan", *args).retcode == 2
-
-    def _show(self) -> Plan:
-        return Plan.from_json(self.tf.execute_command("show", "-json", "-no-color", "stratatest.tfplan").out)
 
     def plan(self) -> Plan:
         """`terraform plan` then `show -json`."""
         self._plan_file()
-        return self._show()
+        return Plan.from_json(_show_json(self.tf))
 
     def pending_changes(self) -> Plan | None:
         """The plan when terraform reports changes, else None without `show` (one provider start-up, ≈ 2 s)."""
-        return self._show() if self._plan_file() else None
+        return Plan.from_json(_show_json(self.tf)) if self._plan_file() else None
 
     def remove(self) -> None:
         self.copy.remove()
 
 
 def make_terraform(
-    toolchain: Toolchain, path: Path, env: dict[str, str] | None = None, watchdog: Watchdog | None = None
+    toolchain: Toolchain,
+    path: Path,
+    env: dict[str, str] | None = None,
+    watchdog: Watchdog | None = None,
+    module: Path | None = None,
 ) -> Terraform:
+    """A runner in the copy at `path`; its messages name `module` (what the copy was made from) when given."""
     return Terraform(
         path,
         binary=toolchain.terraform.path or "terraform",
         env=toolchain.env() | (env or {}),
         watchdog=watchdog,
+        label=display_path(module) if module is not None else None,
     )
 
 
@@ -158,7 +168,7 @@ def init_cached(tf: Terraform, copy: wd.WorkingCopy, *, local_backend: bool = Fa
 def static_workspace(toolchain: Toolchain, module: Path, dest: Path) -> Workspace:
     """An initialised copy with no target and no provider settings: for validate and other static checks."""
     copy = wd.copy_module(module, dest)
-    tf = make_terraform(toolchain, copy.path)
+    tf = make_terraform(toolchain, copy.path, module=module)
     init_cached(tf, copy)
     return Workspace(copy, tf)
 
@@ -174,8 +184,10 @@ class Harness:
         self.scratch = Path(tempfile.mkdtemp(prefix="wc-", dir=shared_dir))
         self._plans: dict[str, Plan] = {}
 
-    def terraform(self, path: Path) -> Terraform:
-        return make_terraform(self.toolchain, path, self.target.env(), self.target.failure_watch())
+    def terraform(self, path: Path, module: Path | None = None) -> Terraform:
+        return make_terraform(
+            self.toolchain, path, terraform_env(self.target), self.target.failure_watch(), module=module
+        )
 
     def workspace(
         self,
@@ -200,7 +212,7 @@ class Harness:
         if keep:
             relative = str(copy.path.relative_to(copy.root))
             runs.mark_stack(copy.root, {"module": str(module), "relative_path": relative, "pid": os.getpid()})
-        tf = self.terraform(copy.path)
+        tf = self.terraform(copy.path, module)
         settings = self.target.provider_settings()
         if backend is not None:
             copy.write(BACKEND_FILE, render_s3_backend(settings, backend))
@@ -210,16 +222,15 @@ class Harness:
             init_cached(tf, copy, local_backend=True)
         else:
             init_cached(tf, copy)
-        self.point_at_target(tf, copy.path, module)
+        self.point_at_target(copy.path, module)
         _write_tfvars(copy, values)
         return Workspace(copy, tf)
 
-    def point_at_target(self, tf: Terraform, path: Path, module: Path) -> None:
-        """Write the copy's provider blocks for this harness's target: its settings, every endpoint, the run's tags,
-        for the default configuration and each alias; remember their regions, where the leak check looks."""
-        endpoints = endpoint_names(tf, path / wd.LOCK_FILE)
+    def point_at_target(self, path: Path, module: Path) -> None:
+        """Write the copy's provider blocks for this harness's target: its settings and the run's tags, for the default
+        configuration and each alias; remember their regions, where the leak check looks."""
         tags = {RUN_ID_TAG: self.run_id, **self.target.default_tags()}
-        text, regions = render_providers(module, self.target.provider_settings(), endpoints, tags)
+        text, regions = render_providers(module, self.target.provider_settings(), tags)
         for region in regions:  # an alias may reach a region a real account's allowlist does not allow
             self.target.allow_region(region)
         write_provider(path, module, text)
@@ -243,16 +254,48 @@ class Harness:
         return values
 
     def plan(self, module: Path, variables: dict[str, Any] | None = None) -> Plan:
-        """The plan of `module` with `variables`, computed once per run and shared by every caller."""
+        """The plan of `module` with `variables`, computed once per run and shared by every caller.
+
+        `terraform plan` runs now (in the run's first process to ask), so its errors surface here; `show -json`
+        runs when something first reads the plan, so a test that reads no planned value does not pay for it.
+        """
         wd.configuration_files(module)  # a path that holds no module is one line, before it is hashed
         key = _key(wd.content_hash(module), variables or {}, self.target.name, self.run_id)
         if key in self._plans:  # checked, and its secrets registered, when this process first asked for it
             return self._plans[key]
         self.tfvars(module, variables)  # refused, and its secrets registered, in every process, cached on disk or not
-        cached = self.shared_dir / "plans" / f"{key}.json"
-        text = once_per_run(cached, lambda: self._plan_text(module, variables))
-        plan = Plan.from_json(text)
-        register_plan_secrets(plan.raw, variables or {})
+        copy = self.shared_dir / "plans" / key
+        where = once_per_run(copy.with_suffix(".planned"), lambda: self._plan_copy(module, variables, copy))
+        plan = Plan(lambda: self._read(module, variables, copy, where))
+        self._plans[key] = plan
+        return plan
+
+    def _plan_copy(self, module: Path, variables: dict[str, Any] | None, dest: Path) -> str:
+        """Plan in a fresh working copy and move it to `dest`, out of this process's scratch, for whichever process
+        reads the plan first; returns the module's folder inside the copy."""
+        ws = self.workspace(module, variables)
+        try:
+            ws._plan_file()
+            shutil.rmtree(dest, ignore_errors=True)  # what a process killed half-way through `_read` left
+            os.replace(ws.copy.root, dest)
+        finally:
+            ws.remove()  # nothing left to remove once the copy has moved
+        return str(ws.path.relative_to(ws.copy.root))
+
+    def _read(self, module: Path, variables: dict[str, Any] | None, copy: Path, where: str) -> dict[str, Any]:
+        """The plan's JSON, shown once per run in the planned copy (planned again if the copy is gone)."""
+
+        def show() -> str:
+            folder = copy / where
+            if not (folder / PLAN_FILE).exists():
+                folder = copy / self._plan_copy(module, variables, copy)
+            text = _show_json(self.terraform(folder, module))
+            shutil.rmtree(copy, ignore_errors=True)
+            return text
+
+        text = once_per_run(copy.with_suffix(".json"), show)
+        raw = json.loads(text)
+        register_plan_secrets(raw, variables or {})
         record_evidence(
             self.shared_dir,
             "plan",
@@ -260,15 +303,7 @@ class Harness:
             text,
             {"variables_sha256": sha256_text(json.dumps(variables or {}, sort_keys=True, default=str))},
         )
-        self._plans[key] = plan
-        return plan
-
-    def _plan_text(self, module: Path, variables: dict[str, Any] | None) -> str:
-        ws = self.workspace(module, variables)
-        try:
-            return json.dumps(ws.plan().raw)
-        finally:
-            ws.remove()
+        return raw
 
     def rejected_variables(self, module: Path, variables: dict[str, Any]) -> set[str]:
         """Plan with `variables`; return the names of the variables terraform's validation rejected.

@@ -69,7 +69,7 @@ def differences(plan: Plan, inventory: dict[str, Any]) -> list[str]:
         if address not in plan:
             diffs.append(f"{address}: not in the plan")
             continue
-        diffs += _subset_diff(values, plan[address].values, address)
+        diffs += _subset_diff(values, plan[address].attributes, address)  # unknowns say so, never "missing"
     counts = plan.counts()
     for rtype, n in (inventory.get("counts") or {}).items():
         if counts.get(rtype, 0) != n:

@@ -1,15 +1,47 @@
 """A small typed view of `terraform show -json` plan output: resources, actions, values, outputs.
 
-Built once per (module, variables) and shared by every assertion, so fifty checks cost one plan.
+Built once per (module, variables) and shared by every assertion, so fifty checks cost one plan. Resources in
+module calls keep terraform's full address (`module.vpc[0].aws_vpc.this`), and `plan.module("vpc")` narrows the
+lookups to one call. A value terraform learns only at apply reads as UNKNOWN, never as None or a KeyError.
 """
 
 from __future__ import annotations
 
 import json
+import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 NOOP_ACTIONS = (("no-op",), ("read",))
+#: An instance key in an address: `[0]` or `["name"]`.
+_KEY = r'\[(?:\d+|"(?:[^"\\]|\\.)*")\]'
+#: One module call at the start of an address (`module.vpc[0].`); what follows the last one is a resource.
+_CALL = re.compile(rf"module\.([\w-]+)({_KEY})?(?:\.|$)")
+#: One step of a name given to `module()`: `vpc`, `vpc[0]` or `module.vpc`, dot-separated.
+_NAME_STEP = re.compile(rf"(?:module\.)?([\w-]+)({_KEY})?(?:\.|$)")
+
+#: A module call in an address: its name and instance key ("" stands for every instance).
+Call = tuple[str, str]
+
+
+class _Unknown:
+    """The type of UNKNOWN."""
+
+    def __repr__(self) -> str:
+        return "(known after apply)"
+
+    def __bool__(self) -> bool:
+        raise TypeError("a value known only after apply is neither true nor false; test `is UNKNOWN` instead")
+
+    def __reduce__(self) -> str:
+        return "UNKNOWN"  # a copy or a pickle is the one instance
+
+
+#: A planned value terraform learns only at apply (`(known after apply)` in its plan output). Equal to nothing
+#: but itself and neither true nor false, so `assert r["encrypted"]` on it raises instead of passing on a guess.
+UNKNOWN = _Unknown()
 
 
 def _any_unknown(marker: Any) -> bool:
@@ -18,6 +50,28 @@ def _any_unknown(marker: Any) -> bool:
     if isinstance(marker, list):
         return any(_any_unknown(v) for v in marker)
     return marker is True
+
+
+def _calls(pattern: re.Pattern[str], text: str) -> tuple[tuple[Call, ...], str]:
+    """The module calls `text` starts with, and what follows them."""
+    calls, pos = [], 0
+    while pos < len(text) and (match := pattern.match(text, pos)):
+        calls.append((match[1], match[2] or ""))
+        pos = match.end()
+    return tuple(calls), text[pos:]
+
+
+def _call_address(call: tuple[Call, ...]) -> str:
+    return ".".join(f"module.{name}{key}" for name, key in call)
+
+
+def _under(module_address: str | None, call: tuple[Call, ...]) -> bool:
+    """True when a resource of `module_address` lies under `call`, in any instance where `call` names no key."""
+    steps, _ = _calls(_CALL, module_address or "")
+    return len(steps) >= len(call) and all(
+        name == wanted and wanted_key in ("", key)
+        for (name, key), (wanted, wanted_key) in zip(steps[: len(call)], call, strict=True)
+    )
 
 
 @dataclass(frozen=True)
@@ -39,10 +93,21 @@ class PlannedResource:
         """Planned values (after the change); unknown-until-apply attributes are absent."""
         return self.after or {}
 
+    @property
+    def attributes(self) -> dict[str, Any]:
+        """Every planned attribute: its value, or UNKNOWN where the whole value is known only after apply."""
+        return {**{k: UNKNOWN for k, marker in self.after_unknown.items() if marker is True}, **self.values}
+
     def __getitem__(self, key: str) -> Any:
-        return self.values[key]
+        """The attribute's planned value, UNKNOWN when known only after apply; a block with some unknown parts
+        holds its known parts (`is_unknown` says whether any part is unknown)."""
+        attributes = self.attributes
+        if key not in attributes:
+            raise KeyError(f"{self.address} has no attribute {key!r}; it has {sorted(attributes)}")
+        return attributes[key]
 
     def get(self, key: str, default: Any = None) -> Any:
+        """The attribute's known value, or `default` when it is absent or known only after apply."""
         return self.values.get(key, default)
 
     def is_unknown(self, key: str) -> bool:
@@ -84,21 +149,105 @@ class PlannedResource:
 
 @dataclass(frozen=True)
 class PlannedOutput:
+    """An output's planned value: UNKNOWN when terraform learns it only at apply (`known` is False then too)."""
+
     name: str
     value: Any
     known: bool
     sensitive: bool
 
 
-class Plan:
-    """Resources by address and by type, outputs, and helpers that keep assertions short."""
+class Resources:
+    """Lookups by address and type, shared by a whole plan and the part of it under one module call."""
 
-    def __init__(self, raw: dict[str, Any]) -> None:
-        self.raw = raw
-        self.resources: dict[str, PlannedResource] = {}
-        for rc in raw.get("resource_changes", []):
+    resources: dict[str, PlannedResource]
+    call: tuple[Call, ...] = ()
+
+    @property
+    def label(self) -> str:
+        """What messages call these resources: `plan`, or the module call's address."""
+        return _call_address(self.call) or "plan"
+
+    @property
+    def managed(self) -> list[PlannedResource]:
+        return [r for r in self.resources.values() if r.mode == "managed"]
+
+    def of_type(self, resource_type: str) -> list[PlannedResource]:
+        return [r for r in self.managed if r.type == resource_type]
+
+    def one(self, resource_type: str) -> PlannedResource:
+        """The single resource of a type; a clear assertion error when there are none or several."""
+        found = self.of_type(resource_type)
+        assert len(found) == 1, f"expected one {resource_type}, {self.label} has {[r.address for r in found]}"
+        return found[0]
+
+    def __getitem__(self, address: str) -> PlannedResource:
+        """A resource by its full address, e.g. `module.vpc[0].aws_subnet.private["a"]`."""
+        try:
+            return self.resources[address]
+        except KeyError:
+            where = _call_address(self.call) or "the plan"
+            raise KeyError(f"{address} is not in {where}; it has {sorted(self.resources)}") from None
+
+    def __contains__(self, address: str) -> bool:
+        return address in self.resources
+
+    def counts(self) -> dict[str, int]:
+        """Managed resources per type."""
+        out: dict[str, int] = {}
+        for r in self.managed:
+            out[r.type] = out.get(r.type, 0) + 1
+        return dict(sorted(out.items()))
+
+    def module(self, name: str) -> ModuleView:
+        """The resources under a module call, its nested calls included: `module("vpc")`, `module("a.b")` or
+        `module("a").module("b")`; with an instance key (`module("vpc[0]")`) only that instance's."""
+        steps, rest = _calls(_NAME_STEP, name)
+        if rest or not steps:
+            raise ValueError(f"{name!r} is not a module call name, such as 'vpc', 'vpc[0]' or 'a.b'")
+        call = (*self.call, *steps)
+        found = {address: r for address, r in self.resources.items() if _under(r.module, call)}
+        if not found:
+            calls = sorted({r.module for r in self.resources.values() if r.module})
+            raise KeyError(f"nothing is planned under {_call_address(call)}; {self.label} has module calls {calls}")
+        return ModuleView(found, call)
+
+
+class ModuleView(Resources):
+    """The resources under one module call, by their full addresses; from `Plan.module()`."""
+
+    def __init__(self, resources: dict[str, PlannedResource], call: tuple[Call, ...]) -> None:
+        self.resources = resources
+        self.call = call
+
+    def __repr__(self) -> str:
+        return f"<{self.label}: {len(self.managed)} resources>"
+
+
+class Plan(Resources):
+    """Resources by address and by type, outputs, and helpers that keep assertions short.
+
+    `raw` is `terraform show -json` output, or a function returning it, called when the plan is first read: the
+    harness passes one so that a plan nobody reads never pays for `show` (it starts the provider, ≈ 2 s).
+    """
+
+    def __init__(self, raw: dict[str, Any] | Callable[[], dict[str, Any]]) -> None:
+        self._load = raw if callable(raw) else lambda: raw
+
+    @classmethod
+    def from_json(cls, text: str) -> Plan:
+        return cls(json.loads(text))
+
+    @cached_property
+    def raw(self) -> dict[str, Any]:
+        return self._load()
+
+    @cached_property
+    def resources(self) -> dict[str, PlannedResource]:
+        found = {}
+        for rc in self.raw.get("resource_changes", []):
             change = rc.get("change", {})
-            self.resources[rc["address"]] = PlannedResource(
+            found[rc["address"]] = PlannedResource(
                 address=rc["address"],
                 type=rc["type"],
                 name=rc["name"],
@@ -109,21 +258,23 @@ class Plan:
                 after=change.get("after"),
                 after_unknown=change.get("after_unknown") or {},
             )
-        changes = raw.get("output_changes", {})
-        self.outputs: dict[str, PlannedOutput] = {
+        return found
+
+    @cached_property
+    def outputs(self) -> dict[str, PlannedOutput]:
+        return {
             name: PlannedOutput(
                 name,
-                change.get("after"),
+                UNKNOWN if change.get("after_unknown") is True else change.get("after"),
                 known=not change.get("after_unknown"),
                 sensitive=bool(change.get("after_sensitive")),
             )
-            for name, change in changes.items()
+            for name, change in self.raw.get("output_changes", {}).items()
         }
-        self.variables: dict[str, Any] = {k: v.get("value") for k, v in raw.get("variables", {}).items()}
 
-    @classmethod
-    def from_json(cls, text: str) -> Plan:
-        return cls(json.loads(text))
+    @cached_property
+    def variables(self) -> dict[str, Any]:
+        return {k: v.get("value") for k, v in self.raw.get("variables", {}).items()}
 
     @property
     def resource_types(self) -> set[str]:
@@ -136,46 +287,27 @@ class Plan:
             modules.extend(module.get("child_modules", []))
         return types - {""}
 
-    @property
-    def managed(self) -> list[PlannedResource]:
-        return [r for r in self.resources.values() if r.mode == "managed"]
-
-    def of_type(self, resource_type: str) -> list[PlannedResource]:
-        return [r for r in self.managed if r.type == resource_type]
-
-    def one(self, resource_type: str) -> PlannedResource:
-        """The single resource of a type; a clear assertion error when there are none or several."""
-        found = self.of_type(resource_type)
-        assert len(found) == 1, f"expected one {resource_type}, plan has {[r.address for r in found]}"
-        return found[0]
-
-    def __getitem__(self, address: str) -> PlannedResource:
-        try:
-            return self.resources[address]
-        except KeyError:
-            raise KeyError(f"{address} is not in the plan; it has {sorted(self.resources)}") from None
-
-    def __contains__(self, address: str) -> bool:
-        return address in self.resources
-
-    def counts(self) -> dict[str, int]:
-        """Managed resources per type."""
-        out: dict[str, int] = {}
-        for r in self.managed:
-            out[r.type] = out.get(r.type, 0) + 1
-        return dict(sorted(out.items()))
-
     def references(self, address: str, path: str) -> list[str]:
         """What an attribute refers to in the configuration, e.g. `references(addr, "rule.x.kms_key")`.
 
-        Values such as a key ARN are unknown until apply; the reference proves the wiring at plan time.
-        Root-module resources only; `path` is dot-separated, nested blocks are searched at every index.
+        Values such as a key ARN are unknown until apply; the reference proves the wiring at plan time. `address`
+        is a resource at any depth (instance keys do not matter: the configuration has one entry for them all),
+        or a module call, whose input arguments `path` then names (`references("module.vpc", "cidr")`). `path`
+        is dot-separated; nested blocks are searched at every index. Another module's output reads
+        `module.kms.key_arn`.
         """
-        config = self.raw.get("configuration", {}).get("root_module", {}).get("resources", [])
-        resource = next((r for r in config if r.get("address") == address.split("[")[0]), None)
-        if resource is None:
+        calls, resource = _calls(_CALL, address)
+        resource = re.sub(rf"{_KEY}$", "", resource)
+        module = self.raw.get("configuration", {}).get("root_module", {})
+        for name, _ in calls if resource else calls[:-1]:
+            module = module.get("module_calls", {}).get(name, {}).get("module", {})
+        if resource:
+            found = next((r for r in module.get("resources", []) if r.get("address") == resource), None)
+        else:
+            found = module.get("module_calls", {}).get(calls[-1][0]) if calls else None
+        if found is None:
             raise KeyError(f"{address} is not in the configuration")
-        nodes: list[Any] = [resource.get("expressions", {})]
+        nodes: list[Any] = [found.get("expressions", {})]
         for part in path.split("."):
             step: list[Any] = []
             for node in nodes:
@@ -185,6 +317,9 @@ class Plan:
         return sorted({ref for node in nodes if isinstance(node, dict) for ref in node.get("references", [])})
 
     def output(self, name: str) -> Any:
+        """The output's planned value; UNKNOWN when it is known only after apply."""
+        if name not in self.outputs:
+            raise KeyError(f"the plan has no output {name!r}; it has {sorted(self.outputs)}")
         return self.outputs[name].value
 
     @property

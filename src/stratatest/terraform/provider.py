@@ -1,27 +1,23 @@
 """Generate the aws provider blocks (and S3 backend settings) that point a working copy at a target.
 
-Every endpoint the provider knows is listed, read from the provider's own schema once per provider build
-and cached, so a module that adds a service never silently talks to real AWS. Every aws provider
+A target's endpoint reaches every service through terraform's environment (`AWS_ENDPOINT_URL`), so a module
+that adds a service never silently talks to real AWS. Every aws provider
 configuration of a module is pointed at the target, the default one and each alias (which keeps its own
 region), so no resource of a run escapes the target or the run-id tag.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from filelock import FileLock
-
 from stratatest.errors import ConfigError
-from stratatest.targets.base import ProviderSettings
+from stratatest.targets.base import ProviderSettings, Target
 from stratatest.targets.spec import REGION
 from stratatest.terraform import hcl
-from stratatest.toolchain import cache_dir
 
 RUN_ID_TAG = "stratatest:run-id"
 #: The variable a root module with its own provider declares to carry the run id into its default_tags.
@@ -104,96 +100,78 @@ def declares_backend(module: Path) -> bool:
 
 
 def run_id_variables(module: Path, run_id: str, run_tags: dict[str, str] | None = None) -> dict[str, Any]:
-    """Variables that carry the run's tags into a root module that declares its own `provider "aws"`.
+    """Variables that carry the run's tags into a module whose provider blocks have default_tags of their own.
 
-    An override file replaces nested blocks whole, so a generated `default_tags` would wipe the module's own
-    (environment, owner, ...). Such a module must instead declare `variable "run_id"` and merge it into its
-    default_tags; without it its resources would escape the leak check, so that is refused. A target that tags
-    more than the run id (a real account: owner and expiry) needs `variable "run_tags"` (a map) as well.
-
-    The same holds for each aliased block, one by one: an alias with default_tags of its own must merge the
-    variables too (refused otherwise, naming it); an alias without any gets the run's tags generated, as a
-    module without a provider block does.
+    Every other provider configuration gets the run's tags generated into its `default_tags`, whether the module
+    writes the block (the override adds the nested block it lacks) or not: nothing to edit. An override replaces
+    a nested block whole, though, so a generated `default_tags` would wipe a block's own (environment, owner, ...):
+    such a block must merge `var.run_id` (and, on a target that tags more, `var.run_tags`) itself, and is refused
+    with the exact lines to add otherwise. A module that declares those variables is given them.
     """
-    blocks = provider_blocks(module)
-    if not any(block.alias is None or block.own_tags for block in blocks):  # nothing of the module's own to carry it
-        return {}
     texts = [p.read_text() for p in module.glob("*.tf")]
-    if not any(_RUN_ID_VARIABLE.search(t) for t in texts):
-        raise ConfigError(
-            f'{module} declares its own provider "aws" but no variable "{RUN_ID_VARIABLE}": its resources '
-            "would not carry the run id and could leak unnoticed",
-            hint=f'declare variable "{RUN_ID_VARIABLE}" (default null) and merge '
-            f'{{"{RUN_ID_TAG}" = var.{RUN_ID_VARIABLE}}} into the provider\'s default_tags when it is set',
-        )
-    if run_tags and not any(_RUN_TAGS_VARIABLE.search(t) for t in texts):
-        raise ConfigError(
-            f'{module} declares its own provider "aws" but no variable "{RUN_TAGS_VARIABLE}": on this target '
-            f"every resource must also carry {', '.join(sorted(run_tags))}",
-            hint=f'declare variable "{RUN_TAGS_VARIABLE}" (map(string), default {{}}) and merge it into the '
-            "provider's default_tags",
-        )
-    for block in blocks:
-        _check_merges_run_tags(module, block, bool(run_tags))
-    return {RUN_ID_VARIABLE: run_id, RUN_TAGS_VARIABLE: dict(run_tags)} if run_tags else {RUN_ID_VARIABLE: run_id}
+    declared = {
+        RUN_ID_VARIABLE: any(_RUN_ID_VARIABLE.search(t) for t in texts),
+        RUN_TAGS_VARIABLE: any(_RUN_TAGS_VARIABLE.search(t) for t in texts),
+    }
+    for block in provider_blocks(module):
+        _check_merges_run_tags(module, block, bool(run_tags), declared)
+    values: dict[str, Any] = {RUN_ID_VARIABLE: run_id} if declared[RUN_ID_VARIABLE] else {}
+    if run_tags and declared[RUN_TAGS_VARIABLE]:
+        values[RUN_TAGS_VARIABLE] = dict(run_tags)
+    return values
 
 
-def _check_merges_run_tags(module: Path, block: ProviderBlock, with_run_tags: bool) -> None:
+def _check_merges_run_tags(module: Path, block: ProviderBlock, with_run_tags: bool, declared: dict[str, bool]) -> None:
     """A block's own default_tags are kept whole: they must merge the run's variables themselves."""
     if not block.own_tags:
         return
-    missing = [f"var.{RUN_ID_VARIABLE}"] if not _USES_RUN_ID.search(block.own_tags) else []
-    if with_run_tags and not _USES_RUN_TAGS.search(block.own_tags):
-        missing.append(f"var.{RUN_TAGS_VARIABLE}")
-    if missing:
-        raise ConfigError(
-            f"{module}: provider {block.address} has default_tags of its own without {' and '.join(missing)}: "
-            "its resources would not carry the run's tags and could leak unnoticed",
-            hint=f"merge {' and '.join(missing)} into that block's default_tags, as the default provider does",
-        )
-
-
-def endpoint_names(terraform: Any, lock_file: Path) -> list[str]:
-    """The provider's endpoint keys, from `terraform providers schema -json`, cached per lock file."""
-    key = hashlib.sha256(lock_file.read_bytes()).hexdigest()[:16]
-    cached = cache_dir() / f"aws-endpoints-{key}.json"
-    with FileLock(str(cached) + ".lock"):
-        if not cached.exists():
-            schema = json.loads(terraform.execute_command("providers", "schema", "-json", "-no-color").out)
-            aws = next(v for k, v in schema["provider_schemas"].items() if k.endswith("hashicorp/aws"))
-            names = sorted(aws["provider"]["block"]["block_types"]["endpoints"]["block"]["attributes"])
-            cached.write_text(json.dumps(names))
-    return json.loads(cached.read_text())
+    needed = [RUN_ID_VARIABLE, RUN_TAGS_VARIABLE] if with_run_tags else [RUN_ID_VARIABLE]
+    uses = {RUN_ID_VARIABLE: _USES_RUN_ID, RUN_TAGS_VARIABLE: _USES_RUN_TAGS}
+    missing = [name for name in needed if not declared[name] or not uses[name].search(block.own_tags)]
+    if not missing:
+        return
+    add = [f'variable "{RUN_ID_VARIABLE}" {{ type = string, default = null }}'] if not declared[RUN_ID_VARIABLE] else []
+    if RUN_TAGS_VARIABLE in missing and not declared[RUN_TAGS_VARIABLE]:
+        add.append(f'variable "{RUN_TAGS_VARIABLE}" {{ type = map(string), default = {{}} }}')
+    merge = [f'var.{RUN_ID_VARIABLE} == null ? {{}} : {{ "{RUN_ID_TAG}" = var.{RUN_ID_VARIABLE} }}']
+    if with_run_tags:
+        merge.append(f"var.{RUN_TAGS_VARIABLE}")
+    raise ConfigError(
+        f"{module}: provider {block.address} has default_tags of its own, which an override would replace whole, "
+        "so the run's tags cannot be added for it and its resources could leak unnoticed",
+        hint=", then ".join(
+            ([f"add {' and '.join(add)} to the module"] if add else [])
+            + [f"write tags = merge(<its tags>, {', '.join(merge)}) in that block's default_tags"]
+        ),
+    )
 
 
 def render_provider(
     settings: ProviderSettings,
-    endpoints: list[str],
     tags: dict[str, str] | None,
     *,
     alias: str | None = None,
     region: str | None = None,
 ) -> str:
-    """One provider block: target settings, every endpoint, and the run's tags (run id first) as default tags;
-    `alias` and its own `region` for an aliased configuration."""
+    """One provider block: target settings and the run's tags (run id first) as default tags; `alias` and its own
+    `region` for an aliased configuration.
+
+    No `endpoints` block: a target's endpoint reaches every service through `AWS_ENDPOINT_URL` in terraform's
+    environment (`terraform_env`), which the provider reads for each service it calls. Listing the provider's 300-odd
+    endpoint settings instead cost about 2 s on every plan, apply and destroy.
+    """
     lines = ['provider "aws" {']
     if alias:
         lines.append(f"  alias = {hcl_value(alias)}")
     lines.append(f"  region = {hcl_value(region or settings.region)}")
     lines += [f"  {k} = {hcl_value(v)}" for k, v in sorted(settings.attributes.items())]
-    if settings.endpoint_url:
-        lines.append("  endpoints {")
-        lines += [f"    {name} = {hcl_value(settings.endpoint_url)}" for name in endpoints]
-        lines.append("  }")
     if tags:
         lines += ["  default_tags {", f"    tags = {hcl_value(tags)}", "  }"]
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
-def render_providers(
-    module: Path, settings: ProviderSettings, endpoints: list[str], tags: dict[str, str]
-) -> tuple[str, list[str]]:
+def render_providers(module: Path, settings: ProviderSettings, tags: dict[str, str]) -> tuple[str, list[str]]:
     """Every aws provider configuration of `module` pointed at the target, and the regions they use.
 
     The default configuration and each alias (keeping its own region; the target's when it names none). A
@@ -204,11 +182,22 @@ def render_providers(
     if not any(block.alias is None for block in blocks):
         blocks.insert(0, ProviderBlock(None, None, None))
     texts = [
-        render_provider(settings, endpoints, None if block.own_tags else tags, alias=block.alias, region=block.region)
+        render_provider(settings, None if block.own_tags else tags, alias=block.alias, region=block.region)
         for block in blocks
     ]
     regions = sorted({block.region or settings.region for block in blocks})
     return "\n".join(texts), regions
+
+
+def terraform_env(target: Target) -> dict[str, str]:
+    """Terraform's environment for `target`: its credentials and region, and `AWS_ENDPOINT_URL` for a target with an
+    endpoint, which points every service of the provider (and of the SDK it is built on) there.
+
+    The service-specific `AWS_ENDPOINT_URL_<SERVICE>` variables would win over it; terraform's environment never
+    carries the user's (the runner drops every inherited AWS_* variable).
+    """
+    endpoint = target.provider_settings().endpoint_url
+    return target.env() | ({"AWS_ENDPOINT_URL": endpoint} if endpoint else {})
 
 
 def write_provider(workdir: Path, module: Path, text: str) -> Path:

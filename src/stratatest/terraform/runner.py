@@ -32,6 +32,7 @@ import tftest
 
 from stratatest.errors import TerraformFailed, ToolMissing
 from stratatest.secrets import redact
+from stratatest.toolchain import AWS_PROVIDER, find_mirror
 
 #: Errors worth a retry: throttling and connection trouble, never configuration or permission errors.
 TRANSIENT_ERRORS: tuple[str, ...] = (
@@ -52,6 +53,12 @@ _ANSI = re.compile(r"\x1b\[[0-9;]*m")
 _PROVIDER_MISSING = re.compile(
     r"Failed to query available provider packages|Failed to install provider|could not connect to registry"
 )
+#: The provider an init error block is about: "... versions for provider hashicorp/random: ...",
+#: "Error while installing hashicorp/aws v5.100.0: ...".
+_PROVIDER_NAMED = re.compile(r"(?:versions for provider|while installing|while importing) ([\w.-]+(?:/[\w.-]+){1,2})")
+_NOT_IN_MIRROR = re.compile(r"not found in any of the search locations((?:\s+- \S+)+)")
+_UNREACHABLE = re.compile(r"could not (?:connect to|query provider registry for) ([\w.-]+)")
+_NO_MATCH = re.compile(r"no available releases match the given constraints (.+?)(?:\s+To see |$)")
 
 #: How long terraform may take to stop after our SIGINT before it is killed.
 STOP_GRACE_S = 120.0
@@ -90,6 +97,76 @@ def error_lines(text: str, limit: int = 12) -> str:
     return " | ".join(keep) if keep else (text.strip().splitlines() or ["(no output)"])[-1]
 
 
+def _error_blocks(text: str) -> list[str]:
+    """Each `Error:` block of terraform's output on one line (terraform wraps its text at 78 columns)."""
+    blocks: list[list[str]] = []
+    for line in _ANSI.sub("", text).splitlines():
+        line = line.strip(" │╷╵")
+        if line.startswith("Error:"):
+            blocks.append([])
+        if blocks and line:
+            blocks[-1].append(line)
+    return [" ".join(block) for block in blocks]
+
+
+def _why_missing(provider: str, detail: str) -> tuple[str, tuple[str, ...]]:
+    """Where terraform looked for `provider` and what it found there; the fixes that would do (`{them}`: the
+    providers they concern)."""
+    name = provider.removeprefix("registry.terraform.io/")
+    hashicorp, aws = name.startswith("hashicorp/"), name == "hashicorp/aws"
+    if found := _NOT_IN_MIRROR.search(detail):
+        places = ", ".join(re.findall(r"- (\S+)", found.group(1)))
+        return f"not in the filesystem mirror {places}", (
+            f"add {{them}} to the mirror at {places} (`terraform providers mirror {places}` in the module, on a "
+            "machine with registry access)",
+            "run where the registry is reachable",
+        )
+    if found := _UNREACHABLE.search(detail):
+        host = found.group(1)
+        fixes = [f"run where {host} is reachable"]
+        if aws:
+            fixes.append(f"set STRATATEST_PROVIDER_MIRROR to a folder holding {AWS_PROVIDER}/<version>/<os_arch>/")
+        elif hashicorp:
+            fixes.append("put {them} in a filesystem mirror beside hashicorp/aws (STRATATEST_PROVIDER_MIRROR)")
+        return f"{host} is unreachable", tuple(fixes)
+    if found := _NO_MATCH.search(detail):
+        mirror, aws_versions = find_mirror() if hashicorp else (None, ())
+        where = f"the filesystem mirror {mirror}" if mirror else "the registry"
+        holds = f" (it holds {', '.join(aws_versions)})" if mirror and aws else ""
+        return f"no release in {where}{holds} matches {found.group(1)}", (
+            "relax the module's version constraint for {them}",
+            f"add a matching release to {where}",
+        )
+    reason = detail.split(f"{provider}:", 1)[-1].split(" To see ")[0].strip()
+    return reason, ("run where the registry is reachable",)
+
+
+def provider_missing(output: str, tfdir: str | Path) -> ToolMissing:
+    """The one line for an init that could not get providers: each one terraform named, where it looked, the fix.
+
+    Only what terraform's own errors name is blamed: a module that needs hashicorp/random is not an aws problem.
+    """
+    why: dict[str, tuple[str, tuple[str, ...]]] = {}
+    for block in _error_blocks(output):
+        if _PROVIDER_MISSING.search(block) and (named := _PROVIDER_NAMED.search(block)):
+            why.setdefault(named.group(1), _why_missing(named.group(1), block))
+    if not why:
+        return ToolMissing(
+            f"terraform init in {tfdir} could not install a provider: {redact(error_lines(output))}",
+            hint="put it in a filesystem mirror (STRATATEST_PROVIDER_MIRROR), or run where the registry is reachable",
+        )
+    reasons: dict[str, list[str]] = {}
+    fixes: dict[str, list[str]] = {}
+    for provider, (reason, provider_fixes) in sorted(why.items()):
+        reasons.setdefault(reason, []).append(provider)
+        for fix in provider_fixes:
+            fixes.setdefault(fix, []).append(provider)
+    what = "; ".join(f"{', '.join(names)}: {reason}" for reason, names in reasons.items())
+    hint = ", or ".join(fix.format(them=", ".join(names)) for fix, names in fixes.items())
+    noun = "provider" if len(why) == 1 else "providers"
+    return ToolMissing(f"terraform init in {tfdir} could not get {noun} {redact(what)}", hint=hint)
+
+
 class Terraform(tftest.TerraformTest):
     """A terraform binary bound to one working copy and one environment."""
 
@@ -102,8 +179,11 @@ class Terraform(tftest.TerraformTest):
         retries: int = 3,
         backoff: float = 2.0,
         watchdog: Watchdog | None = None,
+        label: str | None = None,
     ) -> None:
         super().__init__(str(tfdir), binary=binary, env=env)
+        #: What messages call this copy: the module it was made from, as the user names it (else the copy's path).
+        self.where = label or str(tfdir)
         # tftest starts from os.environ; drop the user's AWS/TF settings so only the target's apply.
         self.env = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))} | env
         self.retries = retries
@@ -128,13 +208,9 @@ class Terraform(tftest.TerraformTest):
                 time.sleep(self.backoff * 2 ** (attempt - 1))
                 continue
             if cmd == "init" and _PROVIDER_MISSING.search(both):
-                raise ToolMissing(
-                    "the hashicorp/aws provider could not be installed (no filesystem mirror, registry unreachable)",
-                    hint="set STRATATEST_PROVIDER_MIRROR to a folder holding "
-                    "registry.terraform.io/hashicorp/aws/<version>/<os_arch>/, or allow registry access",
-                )
+                raise provider_missing(both, self.where)
             raise TerraformFailed(
-                f"terraform {cmd} failed in {self.tfdir}: {redact(error_lines(result.err or result.out))}"
+                f"terraform {cmd} failed in {self.where}: {redact(error_lines(result.err or result.out))}"
             )
 
     def own_stale_lock(self, output: str) -> str | None:
@@ -202,7 +278,7 @@ class Terraform(tftest.TerraformTest):
             self._stop_gracefully(proc)
             raise Interrupted(" ".join(argv[:2]), _result(proc, files)) from None
         if stop_reason:
-            raise TerraformFailed(f"terraform {cmd} stopped early in {self.tfdir}: {stop_reason}")
+            raise TerraformFailed(f"terraform {cmd} stopped early in {self.where}: {stop_reason}")
         return _result(proc, files)
 
     @staticmethod

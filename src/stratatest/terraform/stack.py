@@ -5,42 +5,30 @@ fixture finalizer; if the run is interrupted (Ctrl-C, SIGTERM) during apply, the
 to write its state and destroys at once; any stack still live when the interpreter exits is destroyed by an
 atexit hook. The working copy lives in the run's kept folder (`stratatest.runs`) from apply until destroy
 succeeds, so a destroy that fails, or a run killed outright, leaves the state where `stratatest cleanup RUN_ID`
-finds it.
+finds it. On a target that ends with the run (an emulator the run embeds) a failed destroy keeps nothing: what it
+left goes with the target, and the notice says what that was.
 """
 
 from __future__ import annotations
 
 import atexit
 import json
-import sys
 import threading
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from stratatest import interrupts, runs
 from stratatest.errors import NotAssessable, StratatestError
+from stratatest.notices import notice
 from stratatest.secrets import register_output_secrets
 from stratatest.targets.services import services_for
-from stratatest.terraform.harness import Harness, Workspace
+from stratatest.terraform.harness import Harness, Workspace, make_terraform
 from stratatest.terraform.plan import Plan
+from stratatest.terraform.provider import terraform_env
 from stratatest.terraform.runner import Interrupted
 
 _LIVE: dict[int, Stack] = {}
 _LOCK = threading.Lock()
-#: Where notices go; the pytest plugin swaps in a writer that gets past its output capture.
-_notify: list[Callable[[str], None]] = [lambda text: print(text, file=sys.stderr, flush=True)]
-NOTICES: list[str] = []
-
-
-def set_notifier(write: Callable[[str], None]) -> None:
-    _notify[0] = write
-
-
-def notice(message: str) -> None:
-    """Tell the person at the terminal now (and keep it for the end-of-run summary)."""
-    NOTICES.append(message)
-    _notify[0](f"stratatest: {message}")
 
 
 class Stack:
@@ -118,7 +106,12 @@ class Stack:
         return {name: item.get("value") for name, item in raw.items()}
 
     def state_addresses(self) -> list[str]:
-        out = self.workspace.tf.execute_command("state", "list", "-no-color").out
+        """The resources in the stack's state. Read without the target's failure watch: listing the state calls
+        no AWS API, and a watch that stopped the destroy before would stop the listing at the emulator's next 5xx
+        answer to that destroy's retries."""
+        env = terraform_env(self.harness.target)
+        tf = make_terraform(self.harness.toolchain, Path(self.workspace.tf.tfdir), env, module=self.module)
+        out = tf.execute_command("state", "list", "-no-color").out
         return [line for line in out.splitlines() if line.strip()]
 
     def assert_idempotent(self) -> None:
@@ -130,7 +123,8 @@ class Stack:
         )
 
     def destroy(self) -> None:
-        """Destroy and check the state is empty; on failure keep the working copy and say how to finish."""
+        """Destroy and check the state is empty; on failure say what was left and, where it outlives the run,
+        keep the working copy and say how to finish."""
         if self.destroyed or self.ws is None:
             self._forget()
             return
@@ -145,13 +139,17 @@ class Stack:
             if left:
                 raise StratatestError(f"destroy of {self.module} left {left} in state")
         except (StratatestError, KeyboardInterrupt) as err:
-            run_id = self.harness.run_id
-            notice(
-                f"destroy of {self.module} failed ({err or type(err).__name__}); its state is kept in "
-                f"{self.ws.copy.root}. Finish with: stratatest cleanup {run_id}"
-            )
-            self.ws = None  # the kept copy holds the only state: it stays for `stratatest cleanup`
-            self._forget()
+            failed = f"destroy of {self.module} failed ({err or type(err).__name__})"
+            if self.harness.target.outlives_run:
+                notice(
+                    f"{failed}; its state is kept in {self.ws.copy.root}. "
+                    f"Finish with: stratatest cleanup {self.harness.run_id}"
+                )
+                self.ws = None  # the kept copy holds the only state: it stays for `stratatest cleanup`
+                self._forget()
+            else:
+                notice(f"{failed}; {self._ended_with_the_run()}")
+                self._discard()
             raise
         self.destroyed = True
         self._forget()
@@ -160,8 +158,24 @@ class Stack:
         if self.interrupted:
             notice(f"{self.module}: everything created before the interrupt was destroyed; nothing is left")
 
+    def _ended_with_the_run(self) -> str:
+        """What a failed destroy left on a target that ends with the run: its state's addresses.
+
+        Nothing there outlives the run, so nothing is left to finish and the state is not kept (a kept copy would
+        only pile up, and `stratatest cleanup` could not reach the target again).
+        """
+        try:
+            left = ", ".join(self.state_addresses()) or "nothing"
+        except StratatestError as err:
+            left = f"unknown (the state could not be read: {err})"
+        target = self.harness.target.name
+        return (
+            f"left in its state: {left}. The {target} target ends with this run and everything in it, so nothing "
+            "real is left and its state is not kept"
+        )
+
     def _discard(self) -> None:
-        """Drop a working copy that holds no resources."""
+        """Drop a working copy whose state nothing needs: no resources, or only ones that end with the run."""
         self._forget()
         if self.ws is not None:
             self.ws.remove()

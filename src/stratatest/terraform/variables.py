@@ -32,6 +32,8 @@ class Declarations:
     names: frozenset[str]
     sensitive: frozenset[str]
     complete: bool = True
+    #: Variables with no default (a plan needs a value for each), with their type as written ("" when none).
+    required: tuple[tuple[str, str], ...] = ()
 
     def refuse_undeclared(self, values: Mapping[str, Any]) -> None:
         """ConfigError naming each value the module has no variable for, with the closest declared name."""
@@ -56,24 +58,28 @@ class Declarations:
 
 def declarations(module: Path) -> Declarations:
     """The variables `module` declares; ConfigError when `module` is not a Terraform module folder."""
-    names: set[str] = set()
-    sensitive: set[str] = set()
+    blocks: list[tuple[str, dict[str, Any]]] = []
     complete = True
     for path in configuration_files(module):
         try:
-            declared = _declared(path.read_text(encoding="utf-8"), json_syntax=path.name.endswith(".json"))
+            document = hcl.parse(path.read_text(encoding="utf-8"), json_syntax=path.name.endswith(".json"))
         except hcl.ParseError:  # malformed: terraform init names the file, line and problem
             complete = False
             continue
-        names.update(name for name, _ in declared)
-        sensitive.update(name for name, is_sensitive in declared if is_sensitive)
-    return Declarations(module, frozenset(names), frozenset(sensitive), complete)
+        blocks += _variable_blocks(document)
+    return Declarations(
+        module,
+        frozenset(name for name, _ in blocks),
+        frozenset(name for name, spec in blocks if hcl.first(spec.get("sensitive")) is True),
+        complete,
+        tuple(sorted((name, _type_text(spec)) for name, spec in blocks if "default" not in spec)),
+    )
 
 
-def _declared(text: str, *, json_syntax: bool) -> tuple[tuple[str, bool], ...]:
-    """(name, sensitive) of each `variable` block in one file's text."""
-    document = hcl.parse(text, json_syntax=json_syntax)
-    return tuple((name, hcl.first(spec.get("sensitive")) is True) for name, spec in _variable_blocks(document))
+def _type_text(spec: dict[str, Any]) -> str:
+    """A variable's type as written (`list(string)`); hcl2 gives it as an interpolation (`${list(string)}`)."""
+    written = hcl.first(spec.get("type"))
+    return str(written).removeprefix("${").removesuffix("}") if written else ""
 
 
 def _variable_blocks(document: Any) -> Iterator[tuple[str, dict[str, Any]]]:

@@ -1,7 +1,8 @@
 """Root modules with their own provider and a remote backend (the environments' shape) run under the harness.
 
-The run id reaches their resources through `variable "run_id"` (an override file would replace their whole
-default_tags block), and a plan or throwaway apply without backend settings uses a local backend instead.
+A provider block without default_tags gets the run's tags from the harness's override, unedited. One with
+default_tags of its own must merge `var.run_id` (an override would replace its whole default_tags block), and a
+plan or throwaway apply without backend settings uses a local backend instead.
 """
 
 from __future__ import annotations
@@ -33,6 +34,15 @@ def test_apply_tags_the_resource_and_points_at_the_target(stacks, target, run_id
     assert tags == {"environment": "probe", "stratatest:run-id": run_id}
 
 
-def test_own_provider_without_a_run_id_variable_is_refused(harness) -> None:
-    with pytest.raises(ConfigError, match='no variable "run_id"'):
-        harness.plan(HERE / "root_module_untagged")
+def test_own_provider_without_default_tags_is_tagged_unedited(harness, run_id, unique_name) -> None:
+    plan = harness.plan(HERE / "root_module_untagged", {"parameter_name": f"/stratatest/{unique_name('plain')}"})
+    assert plan["aws_ssm_parameter.probe"]["tags_all"] == {"stratatest:run-id": run_id}
+
+
+def test_own_default_tags_without_the_run_id_are_refused_with_what_to_add(harness) -> None:
+    with pytest.raises(ConfigError) as refused:
+        harness.plan(HERE / "root_module_own_tags")
+    text = str(refused.value)
+    assert "provider aws has default_tags of its own" in text and "\n" not in text
+    assert 'add variable "run_id" { type = string, default = null } to the module, then write' in text
+    assert 'tags = merge(<its tags>, var.run_id == null ? {} : { "stratatest:run-id" = var.run_id }) in that' in text

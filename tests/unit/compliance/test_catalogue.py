@@ -14,7 +14,6 @@ from stratatest.compliance.catalogue import (
     Control,
     Framework,
     Mapping,
-    default_catalogue_path,
     load_catalogue,
 )
 from stratatest.errors import ConfigError
@@ -425,33 +424,3 @@ def test_contains_iter_ids_len() -> None:
     assert [c.id for c in catalogue] == ["A-2", "A-1"]
     assert catalogue.ids == ["A-2", "A-1"]
     assert len(catalogue) == 2
-
-
-# -- finding the default catalogue ------------------------------------------------------------------------
-
-
-def test_default_path_walks_up_from_the_cwd(in_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    path = write(in_tmp, GOOD_CONTROL)
-    deep = in_tmp / "tests" / "unit"
-    deep.mkdir(parents=True)
-    monkeypatch.chdir(deep)
-    assert default_catalogue_path() == path.resolve()
-
-
-def test_default_path_env_var_wins(in_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    write(in_tmp, GOOD_CONTROL)
-    other = in_tmp / "elsewhere.yaml"
-    other.write_text("version: 1\n", encoding="utf-8")
-    monkeypatch.setenv(CATALOGUE_ENV, str(other))
-    assert default_catalogue_path() == other
-
-
-def test_default_path_env_var_pointing_nowhere(in_tmp: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv(CATALOGUE_ENV, str(in_tmp / "missing.yaml"))
-    with pytest.raises(ConfigError, match=f"{CATALOGUE_ENV}=.*missing.yaml: no such file"):
-        default_catalogue_path()
-
-
-def test_default_path_not_found(in_tmp: Path) -> None:
-    with pytest.raises(ConfigError, match=r"no controls/catalogue\.yaml found"):
-        default_catalogue_path(in_tmp)

@@ -23,7 +23,7 @@ from typing import Any
 
 import pytest
 
-from stratatest.terraform.plan import Plan
+from stratatest.terraform.plan import UNKNOWN, Plan
 
 DATA = Path(__file__).parent / "data"
 SEED, CONSUMER = "terraform_data.seed", "terraform_data.consumer"
@@ -124,7 +124,7 @@ def test_outputs_known_and_unknown(create: Plan) -> None:
     prefix, consumer = create.outputs["prefix"], create.outputs["consumer_output"]
     assert (prefix.value, prefix.known, prefix.sensitive) == ("tiny-alpha", True, False)
     assert create.output("prefix") == "tiny-alpha"
-    assert (consumer.value, consumer.known) == (None, False)
+    assert (consumer.value, consumer.known) == (UNKNOWN, False)
     assert create.variables == {"label": "alpha"}
 
 

@@ -9,11 +9,9 @@ import pytest
 
 from stratatest.targets.base import ProviderSettings
 from stratatest.terraform import harness
-from stratatest.terraform import workdir as wd
 from stratatest.terraform.provider import (
     BACKEND_ENDPOINTS,
     RUN_ID_TAG,
-    endpoint_names,
     hcl_value,
     provider_blocks,
     render_provider,
@@ -67,23 +65,23 @@ def test_hcl_value(value: Any, hcl: str) -> None:
     assert hcl_value(value) == hcl
 
 
-def test_render_provider_lists_every_endpoint_and_tags_the_run() -> None:
-    text = render_provider(SETTINGS, ["s3", "sts", "dynamodb"], {RUN_ID_TAG: "st1a2b3c"})
+def test_render_provider_carries_the_settings_and_tags_the_run_with_no_endpoints_block() -> None:
+    """The endpoint reaches terraform through its environment (`terraform_env`), not 300-odd endpoint settings."""
+    text = render_provider(SETTINGS, {RUN_ID_TAG: "st1a2b3c"})
     lines = text.splitlines()
     assert lines[0] == 'provider "aws" {' and lines[-1] == "}"
     assert '  region = "us-east-1"' in lines
     assert "  skip_credentials_validation = true" in lines
     assert "  max_retries = 1" in lines
-    for name in ("s3", "sts", "dynamodb"):
-        assert f'    {name} = "{URL}"' in lines
+    assert "endpoints" not in text and URL not in text
     assert f'    tags = {{ "{RUN_ID_TAG}" = "st1a2b3c" }}' in lines
 
 
-def test_render_provider_without_endpoint_or_tags() -> None:
-    """A real account (no endpoint URL) gets no endpoints block; static use gets no run tag."""
-    text = render_provider(ProviderSettings(region="eu-west-1"), ["s3"], None)
+def test_render_provider_without_tags() -> None:
+    """Static use gets no run tag."""
+    text = render_provider(ProviderSettings(region="eu-west-1"), None)
     assert text == 'provider "aws" {\n  region = "eu-west-1"\n}\n'
-    assert "default_tags" not in render_provider(SETTINGS, ["s3"], {})
+    assert "default_tags" not in render_provider(SETTINGS, {})
 
 
 @pytest.mark.parametrize(
@@ -157,14 +155,12 @@ def test_s3_backend_for_a_real_account_has_no_endpoints() -> None:
 
 
 def test_rendered_provider_is_valid_for_the_real_aws_provider(tmp_path: Path) -> None:
-    """Every endpoint name the schema lists, rendered together: no alias conflict, no unknown attribute."""
+    """Every setting rendered is one the real provider accepts: no unknown attribute."""
     module = tmp_path / "module"
     module.mkdir()
     (module / "main.tf").write_text(REQUIRES_AWS)
     ws = harness.static_workspace(toolchain(), module, tmp_path / "work")
-    names = endpoint_names(ws.tf, ws.path / wd.LOCK_FILE)
-    assert len(names) > 250 and {"s3", "sts", "dynamodb", "iam", "kms"} <= set(names)
-    written = write_provider(ws.path, module, render_provider(SETTINGS, names, {RUN_ID_TAG: "st1"}))
+    written = write_provider(ws.path, module, render_provider(SETTINGS, {RUN_ID_TAG: "st1"}))
     assert written.name == "stratatest_provider.tf"
     result = ws.tf.execute_command("validate", "-no-color")
     assert "The configuration is valid" in result.out
@@ -180,9 +176,20 @@ def test_run_tags_reach_a_root_module_that_declares_them(tmp_path: Path) -> None
     (module / "main.tf").write_text('provider "aws" {}\nvariable "run_id" {}\n')
     tags = {"stratatest:owner": "ci", "stratatest:expires": "2026-12-08T00:00:00Z"}
     assert run_id_variables(module, "r1") == {"run_id": "r1"}
-    with pytest.raises(ConfigError, match='no variable "run_tags": on this target every resource must also carry'):
+    assert run_id_variables(module, "r1", tags) == {"run_id": "r1"}  # no tags of its own: the override tags it
+    (module / "main.tf").write_text(
+        'provider "aws" {\n  default_tags {\n    tags = merge({ a = "b" }, { "stratatest:run-id" = var.run_id })\n'
+        '  }\n}\nvariable "run_id" {}\n'
+    )
+    assert run_id_variables(module, "r1") == {"run_id": "r1"}
+    with pytest.raises(ConfigError, match=r'add variable "run_tags" .*, var.run_tags\) in that block'):
         run_id_variables(module, "r1", tags)
     (module / "variables.tf").write_text('variable "run_tags" {\n  type = map(string)\n}\n')
+    with pytest.raises(ConfigError, match=r"— write tags = merge\(<its tags>, .*, var.run_tags\) in that block"):
+        run_id_variables(module, "r1", tags)  # declared, but its tags do not merge it
+    (module / "main.tf").write_text(
+        (module / "main.tf").read_text().replace("var.run_id })", "var.run_id }, var.run_tags)")
+    )
     assert run_id_variables(module, "r1", tags) == {"run_id": "r1", "run_tags": tags}
     plain = tmp_path / "plain"
     plain.mkdir()

@@ -1,4 +1,5 @@
-"""Plan layer for terraform/modules/ecr: the inventory, scanning, immutable tags, the CMK, lifecycle, bad inputs."""
+"""Plan layer for terraform/modules/ecr: scanning, immutable tags, the CMK, lifecycle; the inventory and the bad
+inputs are cases in the stratatest.yaml beside the module."""
 
 from __future__ import annotations
 
@@ -37,10 +38,6 @@ def repositories(plan) -> list:
 def lifecycle_rules(plan, repository: str) -> list[dict]:
     rules = json.loads(plan[f'aws_ecr_lifecycle_policy.this["{repository}"]']["policy"])["rules"]
     return sorted(rules, key=lambda rule: rule["rulePriority"])
-
-
-def test_matches_inventory(plan) -> None:
-    inventory.assert_matches(plan, INVENTORY, MODULE.relative_to(MODULE.parents[2]))
 
 
 def test_creates_only_and_nothing_else(plan) -> None:
@@ -117,26 +114,3 @@ def test_every_resource_tagged(plan) -> None:
     assert {r.type for r in taggable} >= {"aws_ecr_repository", "aws_kms_key"}
     for resource in taggable:
         assert resource["tags"].items() >= VARIABLES["tags"].items(), resource.address
-
-
-BAD_INPUT = {
-    "name": "Acme",
-    "repositories": ["orders", "orders"],
-    "keep_last_images": 0,
-    "untagged_expire_days": 1.5,
-    "kms_deletion_window_in_days": 31,
-    "tags": {"aws:owner": "platform"},
-}
-
-
-def test_rejects_bad_input(harness) -> None:
-    """Terraform reports every failed validation of one plan, so one plan covers all bad inputs."""
-    assert harness.rejected_variables(MODULE, {**VARIABLES, **BAD_INPUT}) == set(BAD_INPUT)
-
-
-BAD_REPOSITORY_NAMES = {"repositories": ["Orders", "payments//api"]}
-
-
-def test_rejects_bad_repository_names(harness) -> None:
-    """A second value of `repositories` BAD_INPUT cannot hold at once: names ECR would refuse."""
-    assert harness.rejected_variables(MODULE, {**VARIABLES, **BAD_REPOSITORY_NAMES}) == set(BAD_REPOSITORY_NAMES)

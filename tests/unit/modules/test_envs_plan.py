@@ -2,7 +2,8 @@
 
 The modules' own plan tests check each setting in depth; these check what differs per environment (NAT
 gateways, node groups, database safety) and what must hold across a whole environment (tags on every
-resource, no public endpoint, retention, rotation, no wildcard or administrator policy).
+resource, no public endpoint, retention, rotation, no wildcard or administrator policy). Each environment's
+inventory is a case in the stratatest.yaml beside it.
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ import pytest
 
 from stratatest.inspect.iam import is_wildcard_admin
 from stratatest.inspect.policy import as_list
-from stratatest.terraform import inventory
 
 pytestmark = pytest.mark.plan
 
@@ -28,12 +28,6 @@ ADMIN_POLICIES = ("AdministratorAccess", "PowerUserAccess", "IAMFullAccess")
 def env(request, plan_of):
     """(name, plan) of each environment with its defaults: what `terraform plan` shows its operators."""
     return request.param, plan_of(TERRAFORM / "envs" / request.param)
-
-
-def test_matches_inventory(env) -> None:
-    name, plan = env
-    path = TERRAFORM / "envs" / name / "inventory" / "default.yaml"
-    inventory.assert_matches(plan, path, Path("terraform") / "envs" / name)
 
 
 def test_creates_only(env) -> None:

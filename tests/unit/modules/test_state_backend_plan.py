@@ -1,4 +1,5 @@
-"""Plan layer for terraform/modules/state-backend: one plan, many assertions, plus the inventory."""
+"""Plan layer for terraform/modules/state-backend: one plan, many assertions; the inventory and the bad inputs
+are cases in the stratatest.yaml beside the module."""
 
 from __future__ import annotations
 
@@ -18,10 +19,6 @@ VARIABLES = inventory.load(INVENTORY)["variables"]
 @pytest.fixture(scope="module")
 def plan(plan_of):
     return plan_of(MODULE, **VARIABLES)
-
-
-def test_matches_inventory(plan) -> None:
-    inventory.assert_matches(plan, INVENTORY, MODULE.relative_to(MODULE.parents[2]))
 
 
 def test_creates_only_and_nothing_else(plan) -> None:
@@ -116,17 +113,3 @@ def test_lockfile_locking_needs_no_table(plan_of) -> None:
     assert config["use_lockfile"] is True
     assert "dynamodb_table" not in config
     assert lockfile.output("lock_table_name") is None
-
-
-BAD_INPUT = {
-    "bucket_name": "Not_A_Bucket",
-    "noncurrent_version_expiration_days": 0,
-    "kms_rotation_period_in_days": 30,
-    "kms_deletion_window_in_days": 3,
-    "locking": "etcd",
-}
-
-
-def test_rejects_bad_input(harness) -> None:
-    """Terraform reports every failed validation of one plan, so one plan covers all bad inputs."""
-    assert harness.rejected_variables(MODULE, {**VARIABLES, **BAD_INPUT}) == set(BAD_INPUT)
