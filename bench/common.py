@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from stratatest.targets.moto import MotoTarget
-from stratatest.terraform.harness import VARS_FILE, Harness, Workspace
+from stratatest.terraform.harness import Harness
 from stratatest.terraform.runner import Terraform
 from stratatest.terraform.stack import Stack
 from stratatest.toolchain import Toolchain, toolchain
@@ -34,39 +34,14 @@ APPLY_VARS: dict[str, Any] = {
     "deletion_protection_enabled": False,
     "kms_deletion_window_in_days": 7,
 }
-PROVIDER_FILE = "stratatest_provider.tf"
 #: What the raw side's working copy must not inherit from the module folder.
 NOT_MODULE = shutil.ignore_patterns(".terraform", ".terraform.lock.hcl", "*.tfstate*", "*.tfplan", "inventory")
+#: The raw side's variables: the file plain terraform loads by itself, as a user would write it.
+RAW_VARS_FILE = "terraform.tfvars.json"
 
 
 class BenchError(RuntimeError):
     """A side failed to do its job; a timing of a failed run would mean nothing."""
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """One printed line: median harness time against median raw time, and the target for the ratio."""
-
-    key: str
-    label: str
-    harness: list[float]
-    raw: list[float]
-    target: float | None  # None: an informational baseline, no target
-    sides: tuple[str, str] = ("harness", "raw")  # what the two sides are called in the printed line
-
-    @property
-    def ratio(self) -> float:
-        return statistics.median(self.harness) / statistics.median(self.raw)
-
-    def line(self) -> str:
-        verdict = "informational" if self.target is None else f"target <= {self.target:g}"
-        if self.target is not None:
-            verdict += ", met" if self.ratio <= self.target else ", MISSED"
-        first, second = self.sides
-        return (
-            f"{self.key} {self.label}   {first} {statistics.median(self.harness):.2f} s  "
-            f"{second} {statistics.median(self.raw):.2f} s  ratio {self.ratio:.2f}  ({verdict})"
-        )
 
 
 def say(message: str) -> None:
@@ -89,6 +64,48 @@ class Timing:
         ]
         other = self.seconds - sum(sum(times) for times in self.commands.values())
         return ", ".join([*parts, f"other {other:.1f}"])
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One printed result: median harness time against median raw time, the target for the ratio, and where
+    each side's time went (per command, in its median sample)."""
+
+    key: str
+    label: str
+    harness: list[Timing]
+    raw: list[Timing]
+    target: float | None  # None: an informational baseline, no target
+    sides: tuple[str, str] = ("harness", "raw")  # what the two sides are called in the printed lines
+
+    @property
+    def ratio(self) -> float:
+        return _median(self.harness) / _median(self.raw)
+
+    def lines(self) -> list[str]:
+        verdict = "informational" if self.target is None else f"target <= {self.target:g}"
+        if self.target is not None:
+            verdict += ", met" if self.ratio <= self.target else ", MISSED"
+        first, second = self.sides
+        width = max(len(first), len(second))
+        return [
+            f"{self.key} {self.label}   {first} {_median(self.harness):.2f} s  {second} {_median(self.raw):.2f} s  "
+            f"ratio {self.ratio:.3f}  ({verdict})",
+            *(
+                f"      {name:<{width}}  {_median_sample(timings).breakdown()}"
+                for name, timings in ((first, self.harness), (second, self.raw))
+            ),
+        ]
+
+
+def _median(timings: list[Timing]) -> float:
+    return statistics.median(t.seconds for t in timings)
+
+
+def _median_sample(timings: list[Timing]) -> Timing:
+    """The sample at the (lower) median: its breakdown adds up to a time that was measured."""
+    middle = statistics.median_low(t.seconds for t in timings)
+    return next(t for t in timings if t.seconds == middle)
 
 
 #: The Timing collecting terraform calls right now; set only inside timed(), so setup never counts.
@@ -143,19 +160,19 @@ def timed_stack(harness: Harness, module: Path, variables: dict[str, Any]) -> Ti
         harness.close()
 
 
-def interleave(sides: Sequence[tuple[str, Callable[[int], Timing]]], repeat: int) -> dict[str, list[float]]:
+def interleave(sides: Sequence[tuple[str, Callable[[int], Timing]]], repeat: int) -> dict[str, list[Timing]]:
     """Run the sides A B A B …, so drift in machine load spreads over both; each side times itself.
 
     A side does its own untimed setup and cleanup and returns only the Timing of the measured work.
     """
-    samples: dict[str, list[float]] = {name: [] for name, _ in sides}
+    samples: dict[str, list[Timing]] = {name: [] for name, _ in sides}
     for index in range(repeat):
         for name, side in sides:
             timing = side(index)
-            samples[name].append(timing.seconds)
+            samples[name].append(timing)
             load = os.getloadavg()[0]  # other work on the box shows here, not hidden in the medians
             say(
-                f"    round {index + 1}/{repeat}  {name:<24} {timing.seconds:7.2f} s  "
+                f"    round {index + 1}/{repeat}  {name:<26} {timing.seconds:7.2f} s  "
                 f"[{timing.breakdown()}]  load {load:.1f}"
             )
     return samples
@@ -164,14 +181,19 @@ def interleave(sides: Sequence[tuple[str, Callable[[int], Timing]]], repeat: int
 def resolved_toolchain() -> Toolchain:
     """Resolve terraform, the CLI config and the plugin cache before any scratch cache is set.
 
-    toolchain() is cached per process, so later STRATATEST_CACHE_DIR changes move only the init cache and
-    the endpoint list, never the plugin cache: providers stay warm for both sides.
+    toolchain() is cached per process, so a later STRATATEST_CACHE_DIR change moves only the init cache,
+    never the plugin cache: providers stay warm for both sides.
     """
     return toolchain()
 
 
-def terraform_env(chain: Toolchain, target: MotoTarget) -> dict[str, str]:
-    """The environment the harness's runner gives terraform (os.environ minus AWS_*/TF_*, plus ours)."""
+def raw_env(chain: Toolchain, target: MotoTarget) -> dict[str, str]:
+    """What a user exports to point plain terraform at the emulator, and the machine's CLI config.
+
+    `target.env()` is the emulator's variables (AWS_ENDPOINT_URL, AWS_CA_BUNDLE, dummy keys, AWS_REGION), which the
+    aws provider reads with no provider block at all; `chain.env()` is the CLI config and plugin cache both sides
+    share. Inherited AWS_*/TF_* variables are dropped, as the harness's runner drops them.
+    """
     inherited = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "TF_"))}
     return inherited | chain.env() | target.env()
 
@@ -203,18 +225,11 @@ def raw_cleanup(chain: Toolchain, cwd: Path, env: dict[str, str], applied: bool,
         shutil.rmtree(folder, ignore_errors=True)
 
 
-def raw_copy(dest: Path, settings_from: Workspace | None = None, variables: dict[str, Any] | None = None) -> Path:
-    """A plain copy of the module folder, optionally with a harness workspace's provider file and tfvars.
-
-    Taking the provider file from a harness workspace keeps the raw side on the very same endpoints, CA
-    bundle and default tags; `variables` replaces the tfvars (e.g. another bucket name per sample).
-    """
+def raw_copy(dest: Path, variables: dict[str, Any] | None = None) -> Path:
+    """The module folder as its author wrote it (no generated files), plus the user's own tfvars for `variables`."""
     shutil.copytree(MODULE, dest, ignore=NOT_MODULE)
-    if settings_from is not None:
-        shutil.copy2(settings_from.path / PROVIDER_FILE, dest / PROVIDER_FILE)
-        shutil.copy2(settings_from.path / VARS_FILE, dest / VARS_FILE)
     if variables is not None:
-        (dest / VARS_FILE).write_text(json.dumps(variables, indent=2))
+        (dest / RAW_VARS_FILE).write_text(json.dumps(variables, indent=2))
     return dest
 
 
@@ -234,7 +249,7 @@ def bench_root(tag: str) -> Iterator[Path]:
 
 @contextmanager
 def scratch_cache(root: Path) -> Iterator[Path]:
-    """A fresh STRATATEST_CACHE_DIR (init cache, endpoint list), restored afterwards."""
+    """A fresh STRATATEST_CACHE_DIR (the init cache), restored afterwards."""
     resolved_toolchain()
     previous = os.environ.get("STRATATEST_CACHE_DIR")
     path = root / "cache"
@@ -272,5 +287,7 @@ def setup_line(chain: Toolchain) -> str:
         f"terraform {chain.terraform.version} ({chain.terraform.path}); "
         f"providers from {chain.provider_source}\n"
         f"both sides use toolchain().env(): TF_CLI_CONFIG_FILE={chain.cli_config} "
-        f"(plugin cache {chain.plugin_cache}, warm); {os.cpu_count()} CPUs"
+        f"(plugin cache {chain.plugin_cache}, warm); {os.cpu_count()} CPUs\n"
+        "raw side (P1-P5): plain terraform on the module as written, its variables in terraform.tfvars.json, "
+        "pointed at the same moto by AWS_ENDPOINT_URL, AWS_CA_BUNDLE, AWS_REGION and dummy keys in its environment"
     )

@@ -18,12 +18,12 @@ from common import (
     interleave,
     moto,
     raw_copy,
+    raw_env,
     raw_terraform,
     run_id,
     say,
     scratch_cache,
     shared_dir,
-    terraform_env,
     timed,
 )
 
@@ -39,10 +39,9 @@ def run(chain: Toolchain, repeat: int) -> list[Comparison]:
     say(f"P1 init: {COPIES} harness working copies (cold init cache) vs 1 raw `terraform init -backend=false`")
     with bench_root("p1") as root, moto(root) as target, scratch_cache(root):
         harness = Harness(chain, target, run_id("p1"), shared_dir(root, "shared"))
-        env = terraform_env(chain, target)
+        env = raw_env(chain, target)
         digest = wd.content_hash(MODULE)
-        # Untimed: the first workspace on a fresh cache writes the endpoint list, as on any machine that has
-        # run the suite once; the samples then measure a module's first init. Its lock file serves P1b.
+        # Untimed: one workspace's init writes the lock file P1b's raw side commits.
         harness.workspace(MODULE, VARIABLES).remove()
         lock_text = (wd.init_cache_dir(digest) / wd.LOCK_FILE).read_text()
 

@@ -1,15 +1,15 @@
-"""P2: fifty plan assertions through the harness vs one raw `terraform plan`.
+"""P2 and P2c: plans through the harness vs plain `terraform plan` on the module as written.
 
-The plan layer promises that many assertions cost one plan. The harness side uses a fresh Harness (nothing
-in memory, a new shared folder so no plan file is reused), so it pays init from the warm init cache, `plan`,
-`show -json` and the fifty checks. The raw side plans in a copy initialised outside the timing, with the
-provider file and tfvars of a harness workspace. A second raw baseline adds `show -json`, the least a user
-needs to assert on planned values at all.
+The plan layer promises that many assertions cost one plan, and that a plan nobody reads costs no `show`.
+Each harness sample uses a fresh Harness (nothing in memory, a new shared folder so no plan is reused), so
+it pays init from the warm init cache and `plan`. P2 then makes fifty checks, which run `show -json` once;
+its raw side is `plan -out` + `show -json`, the least a user needs to assert on planned values. P2c reads
+nothing; its raw side is `plan` alone. The raw side plans in a plain copy of the module, initialised outside
+the timing.
 """
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Callable
 
 from common import (
@@ -22,12 +22,12 @@ from common import (
     interleave,
     moto,
     raw_copy,
+    raw_env,
     raw_terraform,
     run_id,
     say,
     scratch_cache,
     shared_dir,
-    terraform_env,
     timed,
 )
 
@@ -39,7 +39,7 @@ BUCKET = "bench-p2-bucket"
 VARIABLES = {"bucket_name": BUCKET, "tags": {"owner": "platform"}, **APPLY_VARS}
 SSE = "aws_s3_bucket_server_side_encryption_configuration.state"
 LIFECYCLE = "aws_s3_bucket_lifecycle_configuration.state"
-TABLE = "aws_dynamodb_table.lock"
+TABLE = "aws_dynamodb_table.lock[0]"
 KEY = "aws_kms_key.state"
 BUCKET_ADDR = "aws_s3_bucket.state"
 PAB = "aws_s3_bucket_public_access_block.state"
@@ -148,62 +148,67 @@ def assert_all(plan: Plan) -> None:
 
 
 def run(chain: Toolchain, repeat: int) -> list[Comparison]:
-    say("P2 plan: 50 assertions via a fresh Harness vs raw `terraform plan` (and plan + show -json)")
+    say("P2 plan: a fresh Harness's plan, read by 50 assertions or not read, vs plain `terraform plan` (+ show -json)")
     with bench_root("p2") as root, moto(root) as target, scratch_cache(root):
-        env = terraform_env(chain, target)
-        # Untimed: fill the init cache and endpoint list (the plan layer's normal state), and take the
-        # provider file and tfvars for the raw side from a real harness workspace.
+        env = raw_env(chain, target)
+        # Untimed: fill the init cache (the plan layer's normal state) and initialise the raw copy.
         setup = Harness(chain, target, run_id("p2"), shared_dir(root, "setup"))
-        ws = setup.workspace(MODULE, VARIABLES)
-        raw = raw_copy(root / "raw", settings_from=ws)
-        ws.remove()
+        setup.workspace(MODULE, VARIABLES).remove()
         setup.close()
+        raw = raw_copy(root / "raw", VARIABLES)
         raw_terraform(chain, raw, env, "init", "-input=false", "-backend=false")
 
-        def harness_side(index: int) -> Timing:
-            harness = Harness(chain, target, run_id("p2"), shared_dir(root, f"shared-{index}"))
-            try:
-                return timed(lambda: assert_all(harness.plan(MODULE, VARIABLES)))
-            finally:
-                harness.close()
-
-        def raw_plan(index: int, *, show: bool) -> Timing:
-            plan_file = f"raw-{index}-{int(show)}.tfplan"
+        def harness_side(index: int, *, read: bool) -> Timing:
+            harness = Harness(chain, target, run_id("p2"), shared_dir(root, f"shared-{index}-{int(read)}"))
 
             def work() -> None:
-                raw_terraform(chain, raw, env, "plan", "-input=false", "-no-color", f"-out={plan_file}")
+                plan = harness.plan(MODULE, VARIABLES)
+                if read:
+                    assert_all(plan)
+
+            try:
+                timing = timed(work)
+            finally:
+                harness.close()
+            if not read and "show" in timing.commands:
+                raise BenchError("P2c: a plan nobody read ran `terraform show`")
+            return timing
+
+        def raw_plan(index: int, *, show: bool) -> Timing:
+            def work() -> None:
                 if show:
-                    raw_terraform(chain, raw, env, "show", "-json", plan_file)
+                    raw_terraform(chain, raw, env, "plan", "-input=false", "-no-color", "-out=raw.tfplan")
+                    raw_terraform(chain, raw, env, "show", "-json", "raw.tfplan")
+                else:
+                    raw_terraform(chain, raw, env, "plan", "-input=false", "-no-color")
 
             try:
                 return timed(work)
             finally:
-                (raw / plan_file).unlink(missing_ok=True)
+                (raw / "raw.tfplan").unlink(missing_ok=True)
 
-        try:
-            samples = interleave(
-                [
-                    ("harness", harness_side),
-                    ("raw plan", lambda i: raw_plan(i, show=False)),
-                    ("raw plan + show -json", lambda i: raw_plan(i, show=True)),
-                ],
-                repeat,
-            )
-        finally:
-            shutil.rmtree(raw, ignore_errors=True)
+        samples = interleave(
+            [
+                ("harness, 50 assertions", lambda i: harness_side(i, read=True)),
+                ("raw plan -out + show -json", lambda i: raw_plan(i, show=True)),
+                ("harness, plan not read", lambda i: harness_side(i, read=False)),
+                ("raw plan", lambda i: raw_plan(i, show=False)),
+            ],
+            repeat,
+        )
     return [
         Comparison(
             "P2",
-            "plan: 50 assertions via harness vs 1 raw `terraform plan -out`",
-            samples["harness"],
-            samples["raw plan"],
+            "plan + 50 assertions via harness vs raw `plan -out` + `show -json`",
+            samples["harness, 50 assertions"],
+            samples["raw plan -out + show -json"],
             1.1,
         ),
         Comparison(
-            "P2b",
-            "plan: 50 assertions via harness vs raw `plan -out` + `show -json`",
-            samples["harness"],
-            samples["raw plan + show -json"],
-            None,
+            "P2c",
+            "plan nobody reads via harness vs raw `plan`",
+            samples["harness, plan not read"],
+            samples["raw plan"],
+            1.2,
         ),
     ]

@@ -3,7 +3,7 @@
 The harness side times the whole Stack life on a fresh Harness: workspace (init from the warm cache,
 provider file), apply, the plan-after-apply check (`plan -detailed-exitcode`, plus `show -json` only on changes),
 destroy (plus its `state list` check). The raw side runs apply, `plan -detailed-exitcode` expecting 0 and
-destroy in a copy initialised outside the timing. Every sample uses its own bucket name.
+destroy in a plain copy of the module, initialised outside the timing. Every sample uses its own bucket name.
 """
 
 from __future__ import annotations
@@ -18,12 +18,12 @@ from common import (
     moto,
     raw_cleanup,
     raw_copy,
+    raw_env,
     raw_terraform,
     run_id,
     say,
     scratch_cache,
     shared_dir,
-    terraform_env,
     timed,
     timed_stack,
 )
@@ -39,8 +39,8 @@ def variables(side: str, index: int) -> dict[str, object]:
 def run(chain: Toolchain, repeat: int) -> list[Comparison]:
     say("P3 apply: Stack apply + assert_idempotent + destroy vs raw apply / plan -detailed-exitcode / destroy")
     with bench_root("p3") as root, moto(root) as target, scratch_cache(root):
-        env = terraform_env(chain, target)
-        # Untimed: one workspace fills the init cache and endpoint list, the state the harness runs in.
+        env = raw_env(chain, target)
+        # Untimed: one workspace fills the init cache, the state the harness runs in.
         warm = Harness(chain, target, run_id("p3"), shared_dir(root, "warm"))
         warm.workspace(MODULE, {"bucket_name": "bench-p3-warm", **APPLY_VARS}).remove()
         warm.close()
@@ -50,11 +50,7 @@ def run(chain: Toolchain, repeat: int) -> list[Comparison]:
             return timed_stack(harness, MODULE, variables("h", index))
 
         def raw_side(index: int) -> Timing:
-            prep = Harness(chain, target, run_id("p3"), shared_dir(root, f"raw-shared-{index}"))
-            ws = prep.workspace(MODULE, variables("r", index))
-            copy = raw_copy(root / f"raw-{index}", settings_from=ws)
-            ws.remove()
-            prep.close()
+            copy = raw_copy(root / f"raw-{index}", variables("r", index))
             raw_terraform(chain, copy, env, "init", "-input=false", "-backend=false")
             applied = False
 

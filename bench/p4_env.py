@@ -3,17 +3,20 @@ P5 applies the dev environment whole, checks idempotency and destroys it, throug
 and then times the same raw apply with `-parallelism=1` to show what applying independent modules
 concurrently gains (terraform's default walks the graph ten resources at a time).
 
-The raw side works in a copy of a harness workspace's whole tree (the environment and the modules it calls,
-with the same provider override, tfvars and local-backend override), initialised outside the timing.
+The raw side works in a plain copy of terraform/ (the environment and the modules it calls, as written),
+initialised outside the timing. Its one addition is what a user writes to plan or apply a root with a
+remote backend locally: `backend_override.tf` with the local backend.
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 from common import (
     NOT_MODULE,
+    RAW_VARS_FILE,
     REPO,
     Comparison,
     Timing,
@@ -21,46 +24,51 @@ from common import (
     interleave,
     moto,
     raw_cleanup,
+    raw_env,
     raw_terraform,
     run_id,
     say,
     scratch_cache,
     shared_dir,
-    terraform_env,
     timed,
     timed_stack,
 )
 
-from stratatest.terraform.harness import Harness, Workspace
+from stratatest.terraform.harness import Harness
 from stratatest.toolchain import Toolchain
 
-ENVS = REPO / "terraform" / "envs"
+TERRAFORM = REPO / "terraform"
+ENVS = TERRAFORM / "envs"
+#: What a user writes beside a root with an S3 backend to run it locally (terraform merges `*_override.tf`).
+LOCAL_BACKEND = 'terraform {\n  backend "local" {}\n}\n'
 
 
-def _raw_tree(ws: Workspace, dest: Path) -> Path:
-    """A copy of the workspace's tree without `.terraform`/state; returns where the environment sits in it."""
-    shutil.copytree(ws.copy.root, dest, ignore=NOT_MODULE)
-    return dest / ws.path.relative_to(ws.copy.root)
+def _raw_tree(name: str, dest: Path) -> Path:
+    """A plain copy of terraform/ (the environment and its modules, as written) with the user's local-backend
+    override in the environment; returns the environment's folder in it."""
+    shutil.copytree(TERRAFORM, dest, ignore=NOT_MODULE)
+    env_dir = dest / "envs" / name
+    (env_dir / "backend_override.tf").write_text(LOCAL_BACKEND)
+    return env_dir
 
 
 def run_plans(chain: Toolchain, repeat: int) -> list[Comparison]:
     say("P4 plan per environment: Harness.plan vs raw plan -out + show -json")
     comparisons = []
     with bench_root("p4") as root, moto(root) as target, scratch_cache(root):
-        env = terraform_env(chain, target)
+        env = raw_env(chain, target)
         for name in ("dev", "staging", "prod"):
             module = ENVS / name
             warm = Harness(chain, target, run_id("p4"), shared_dir(root, f"warm-{name}"))
-            ws = warm.workspace(module)
-            copy = _raw_tree(ws, root / f"raw-{name}")
-            ws.remove()
+            warm.workspace(module).remove()
             warm.close()
+            copy = _raw_tree(name, root / f"raw-{name}")
             raw_terraform(chain, copy, env, "init", "-input=false", "-no-color")
 
             def harness_side(index: int, module: Path = module, name: str = name) -> Timing:
                 harness = Harness(chain, target, run_id("p4"), shared_dir(root, f"{name}-{index}"))
                 try:
-                    return timed(lambda: harness.plan(module))
+                    return timed(lambda: harness.plan(module).raw)  # plans are shown when read
                 finally:
                     harness.close()
 
@@ -103,12 +111,9 @@ def run_apply(chain: Toolchain, repeat: int) -> list[Comparison]:
         def raw(parallelism: str | None, tag: str):
             def side(index: int) -> Timing:
                 with moto(root / f"moto-{tag}{index}") as target:
-                    env = terraform_env(chain, target)
-                    prep = Harness(chain, target, run_id("p5"), shared_dir(root, f"prep-{tag}-{index}"))
-                    ws = prep.workspace(module, {"name": f"bench-{tag}{index}"})
-                    copy = _raw_tree(ws, root / f"raw-{tag}-{index}")
-                    ws.remove()
-                    prep.close()
+                    env = raw_env(chain, target)
+                    copy = _raw_tree("dev", root / f"raw-{tag}-{index}")
+                    (copy / RAW_VARS_FILE).write_text(json.dumps({"name": f"bench-{tag}{index}"}))
                     raw_terraform(chain, copy, env, "init", "-input=false", "-no-color")
                     extra = (f"-parallelism={parallelism}",) if parallelism else ()
                     applied = False

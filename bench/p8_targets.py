@@ -85,7 +85,7 @@ def localstack(root: Path) -> Iterator[Target]:
 def run(chain: Toolchain, repeat: int) -> list[Comparison]:
     say("P8 targets: the network module's Stack apply + assert_idempotent + destroy on moto vs LocalStack")
     with bench_root("p8") as root, localstack(root) as local, moto(root) as embedded, scratch_cache(root):
-        # Untimed: one workspace fills the init cache and endpoint list; both targets share them.
+        # Untimed: one workspace fills the init cache; both targets share it.
         warm = Harness(chain, embedded, run_id("p8"), shared_dir(root, "warm"))
         warm.workspace(MODULE, variables("warm", 0)).remove()
         warm.close()

@@ -64,7 +64,8 @@ def main(argv: list[str] | None = None) -> int:
     say("")
     say(setup_line(chain))
     for comparison in results:
-        say(comparison.line())
+        for line in comparison.lines():
+            say(line)
     return 0
 
 
