@@ -18,6 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from stratatest import runs
+from stratatest.errors import ConfigError
+
 ADOPTER = Path(__file__).resolve().parent / "adopter"
 STRATATEST = [sys.executable, "-m", "stratatest.cli"]
 
@@ -31,6 +34,21 @@ def _env(tmp: Path) -> dict[str, str]:
 def _digests(root: Path) -> dict[str, str]:
     files = (p for p in root.rglob("*") if p.is_file())
     return {str(p.relative_to(root)): hashlib.sha256(p.read_bytes()).hexdigest() for p in files}
+
+
+def _embedded_runs_kept() -> set[str]:
+    """Runs with state kept for the embedded moto (the adopter's runs use the default cache, as this one does when
+    STRATATEST_CACHE_DIR is unset): there should never be any, since that target ends with its run."""
+    if os.environ.get("STRATATEST_CACHE_DIR"):
+        pytest.skip("the adopter's runs keep state in the default cache, not in STRATATEST_CACHE_DIR")
+    return {r for r in runs.kept_runs() if runs.kept_stacks(r) and _target_of(r) == "moto"}
+
+
+def _target_of(run_id: str) -> str | None:
+    try:
+        return runs.read_manifest(run_id).get("target")
+    except ConfigError:  # another test's run ended and went while it was listed
+        return None
 
 
 def _run(argv: list[str], cwd: Path, tmp: Path) -> subprocess.CompletedProcess[str]:
@@ -71,6 +89,7 @@ def test_pytest_plans_applies_reads_back_checks_drift_and_destroys_with_nothing_
     """The generated tests, as they are: both AWS modules plan and apply into the embedded moto, are idempotent
     and destroyed; the one needing hashicorp/random fails with one line naming it; the chart lints and renders."""
     repo, tmp, before = adopted
+    kept = _embedded_runs_kept()
     run = _run([sys.executable, "-m", "pytest", "-q", "-n", "2", "-p", "no:cacheprovider", "-rf"], repo, tmp)
     out = run.stdout + run.stderr
     assert run.returncode == 1, out
@@ -80,9 +99,11 @@ def test_pytest_plans_applies_reads_back_checks_drift_and_destroys_with_nothing_
         "tests/test_stacks_random_id.py::test_apply_is_idempotent",
         "tests/test_stacks_random_id.py::test_plan",
     ], out
-    assert out.count("could not get provider hashicorp/random") == 2, out  # one line each, the provider named
+    reasons = [line for line in out.splitlines() if line.startswith("ToolMissing:")]  # each failure's whole story
+    assert len(reasons) == 2 and all("could not get provider hashicorp/random" in r for r in reasons), out
     assert "Traceback" not in out and "ExceptionGroup" not in out, out
     assert "resource(s) in moto" not in out and "stratatest cleanup" not in out, out  # nothing leaked or kept
+    assert _embedded_runs_kept() == kept  # not even the copy whose init failed
     after = _digests(repo)
     assert {k: v for k, v in after.items() if k in before} == before  # no module, chart or file of theirs edited
 

@@ -209,13 +209,24 @@ class Harness:
         else:
             dest = Path(tempfile.mkdtemp(prefix="m-", dir=self.scratch))
         copy = wd.copy_module(module, dest)
-        if keep:
-            relative = str(copy.path.relative_to(copy.root))
-            runs.mark_stack(copy.root, {"module": str(module), "relative_path": relative, "pid": os.getpid()})
-        tf = self.terraform(copy.path, module)
-        settings = self.target.provider_settings()
+        try:
+            if keep:
+                relative = str(copy.path.relative_to(copy.root))
+                runs.mark_stack(copy.root, {"module": str(module), "relative_path": relative, "pid": os.getpid()})
+            tf = self.terraform(copy.path, module)
+            self._prepare(tf, copy, module, backend)
+            _write_tfvars(copy, values)
+        except BaseException:  # nothing was applied from this copy yet: a failed init must not be kept as state
+            copy.remove()
+            if keep:
+                runs.forget_if_empty(self.run_id)
+            raise
+        return Workspace(copy, tf)
+
+    def _prepare(self, tf: Terraform, copy: wd.WorkingCopy, module: Path, backend: dict[str, Any] | None) -> None:
+        """Init the copy (its backend, or none) and point its providers at the target."""
         if backend is not None:
-            copy.write(BACKEND_FILE, render_s3_backend(settings, backend))
+            copy.write(BACKEND_FILE, render_s3_backend(self.target.provider_settings(), backend))
             init(tf, copy, f"-backend-config={BACKEND_FILE}")
         elif declares_backend(module):
             copy.write(LOCAL_BACKEND_FILE, LOCAL_BACKEND_OVERRIDE)
@@ -223,8 +234,6 @@ class Harness:
         else:
             init_cached(tf, copy)
         self.point_at_target(copy.path, module)
-        _write_tfvars(copy, values)
-        return Workspace(copy, tf)
 
     def point_at_target(self, path: Path, module: Path) -> None:
         """Write the copy's provider blocks for this harness's target: its settings and the run's tags, for the default

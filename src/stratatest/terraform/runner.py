@@ -209,9 +209,10 @@ class Terraform(tftest.TerraformTest):
                 continue
             if cmd == "init" and _PROVIDER_MISSING.search(both):
                 raise provider_missing(both, self.where)
-            raise TerraformFailed(
-                f"terraform {cmd} failed in {self.where}: {redact(error_lines(result.err or result.out))}"
-            )
+            said = error_lines(result.err or result.out)
+            if not (result.err or result.out).strip():  # nothing to read: how it ended is all there is
+                said = f"no output, {_exit_status(result.retcode)}"
+            raise TerraformFailed(f"terraform {cmd} failed in {self.where}: {redact(said)}")
 
     def own_stale_lock(self, output: str) -> str | None:
         """The id of the state lock `output` says is held, when this runner's own earlier command took it.
@@ -297,6 +298,16 @@ class Terraform(tftest.TerraformTest):
 
 
 _Outputs = tuple[IO[str], IO[str]]
+
+
+def _exit_status(code: int) -> str:
+    """`exit status 1`, or the signal that ended the process (`killed by SIGINT`)."""
+    if code < 0:
+        try:
+            return f"killed by {signal.Signals(-code).name}"
+        except ValueError:
+            return f"killed by signal {-code}"
+    return f"exit status {code}"
 
 
 def _result(proc: subprocess.Popen[bytes], files: _Outputs) -> Result:

@@ -35,7 +35,7 @@ def test_an_alias_is_applied_into_the_target_in_its_region_with_the_run_id(
     name = unique_name("alias")
     stacks(ALIAS_ONLY, name=name)
     assert _parameter(target, "us-west-2", f"/{name}/replica") == (
-        f"arn:aws:ssm:us-west-2:123456789012:parameter/{name}/replica",
+        f"arn:aws:ssm:us-west-2:{target.client('sts').get_caller_identity()['Account']}:parameter/{name}/replica",
         {RUN_ID_TAG: run_id},
     )
     assert _parameter(target, target.region, f"/{name}/home")[1] == {RUN_ID_TAG: run_id}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import signal
 import subprocess
 import sys
@@ -46,6 +47,12 @@ def test_quick():
 @pytest.fixture(scope="module")
 def moto(start_moto: Callable[..., MotoTarget]) -> MotoTarget:
     return start_moto()
+
+
+def _run_id(prefix: str) -> str:
+    """Unique per test run: what an earlier run on this machine kept under the same id (its state, a lock file the
+    destroy test watches for) must not be taken for this run's."""
+    return f"{prefix}{secrets.token_hex(2)}"
 
 
 def _project(tmp_path: Path) -> Path:
@@ -118,7 +125,7 @@ def _assert_recorded(results: Path, reason: str) -> dict:
     ids=["ctrl-c", "sigterm-twice"],
 )
 def test_interrupt_mid_apply_leaves_nothing(send: list, reason: str, moto: MotoTarget, tmp_path: Path) -> None:
-    run_id = f"int{len(send)}{reason[0].lower()}"
+    run_id = _run_id(f"int{len(send)}{reason[0].lower()}")
     bucket = f"interrupt-{run_id}"
     results = tmp_path / "results.json"
     argv = [
@@ -139,7 +146,7 @@ def test_interrupt_mid_apply_leaves_nothing(send: list, reason: str, moto: MotoT
 def test_double_ctrl_c_with_workers(moto: MotoTarget, tmp_path: Path) -> None:
     """Ctrl-C twice at a terminal reaches the controller and both workers each time: the workers destroy, the
     second Ctrl-C is acknowledged and stops nothing, and the controller's record says what ran."""
-    run_id = "intxdist"
+    run_id = _run_id("intxdist")
     bucket = f"interrupt-{run_id}"
     results = tmp_path / "results.json"
     argv = [
@@ -157,7 +164,7 @@ def test_double_ctrl_c_with_workers(moto: MotoTarget, tmp_path: Path) -> None:
 def test_sigterm_to_stratatest_run(moto: MotoTarget, tmp_path: Path) -> None:
     """A CI job cancelled: SIGTERM (twice) to `stratatest run` alone. The run is stopped and cleaned up, the
     command exits 143, and the signed reports say the run was interrupted."""
-    run_id = "intcli"
+    run_id = _run_id("intcli")
     bucket = f"interrupt-{run_id}"
     project = _project(tmp_path)
     argv = [
@@ -180,7 +187,7 @@ def test_ctrl_c_during_the_end_of_run_destroy_lets_it_finish(moto: MotoTarget, t
     stops as interrupted; no traceback, nothing left."""
     from stratatest import runs
 
-    run_id = "intdestroy"
+    run_id = _run_id("intdestroy")
     bucket = f"interrupt-{run_id}"
     results = tmp_path / "results.json"
     argv = [
