@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import json
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from stratatest.errors import ConfigError
+from stratatest import settings
 from stratatest.settings import DEFAULT_CATALOGUE
 from stratatest.terraform.variables import declarations
 
@@ -136,23 +135,19 @@ def _settings_lines(root: Path, found: Found) -> list[tuple[str, list[str]]]:
 
 
 def _write_settings(root: Path, found: Found) -> str:
-    """`[tool.stratatest]` into pyproject.toml when there is one, else `[stratatest]` into pytest.ini."""
+    """`[tool.stratatest]` into pyproject.toml when there is one, else `[stratatest]` into pytest.ini; nothing when
+    any file pytest reads settings from already has a stratatest section (it is the one `settings` would read)."""
+    existing, _ = settings.locate(root)  # a file that cannot be parsed is one line, before anything is written
+    if existing is not None:
+        return f"kept    {existing.name} (it has stratatest settings)"
     entries = _settings_lines(root, found)
     pyproject, ini = root / "pyproject.toml", root / "pytest.ini"
     if pyproject.is_file():
-        try:
-            data = tomllib.loads(pyproject.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as err:
-            raise ConfigError(f"{pyproject}: not valid TOML ({err}); nothing written") from None
-        if "stratatest" in data.get("tool", {}):
-            return f"kept    {pyproject.name} (it has [tool.stratatest])"
         body = "".join(f"{key} = {json.dumps(values)}\n" for key, values in entries)
         _append(pyproject, f"[tool.stratatest]\n{body}")
         return f"updated {pyproject.name}: [tool.stratatest]"
     body = "".join(f"{key} = {' '.join(values)}\n" for key, values in entries)
     if ini.is_file():
-        if re.search(r"^\[stratatest\]", ini.read_text(encoding="utf-8"), re.MULTILINE):
-            return f"kept    {ini.name} (it has [stratatest])"
         _append(ini, f"[stratatest]\n{body}")
         return f"updated {ini.name}: [stratatest]"
     ini.write_text(f"[pytest]\ntestpaths = tests\n\n[stratatest]\n{body}", encoding="utf-8")

@@ -89,19 +89,21 @@ def _strings(path: Path, key: str, value: Any) -> list[str]:
     return items
 
 
-def read(root: Path, source: Path | None = None) -> Settings:
-    """The settings of the repository at `root`: from `source` when given (pytest's ini file), else from the first
-    file of SOURCES in `root` that has a stratatest section; defaults when none has."""
-    root = root.resolve()
-    found: dict[str, Any] | None = None
+def locate(root: Path, source: Path | None = None) -> tuple[Path | None, dict[str, Any]]:
+    """The file holding the stratatest section of the repository at `root`, and that section: `source` first when
+    given (pytest's ini file), then the files of SOURCES in `root`, in pytest's order; (None, {}) when none has one.
+    A file that cannot be parsed is a ConfigError naming it."""
     given = [(source, s) for n, s in SOURCES if source is not None and source.name == n]
     for path, section in [*given, *((root / n, s) for n, s in SOURCES)]:
         if path.is_file() and (found := _section(path, section)) is not None:
-            source = path
-            break
-    else:
-        source = None
-    values = found or {}
+            return path, found
+    return None, {}
+
+
+def read(root: Path, source: Path | None = None) -> Settings:
+    """The settings of the repository at `root` (see `locate`); defaults where they name nothing."""
+    root = root.resolve()
+    source, values = locate(root, source)
     unknown = sorted(set(values) - set(LISTS) - set(FILES))
     if unknown:
         near = difflib.get_close_matches(unknown[0], [*LISTS, *FILES], n=1)
@@ -109,7 +111,6 @@ def read(root: Path, source: Path | None = None) -> Settings:
             f"{source}: unknown stratatest setting {unknown[0]!r}" + (f"; did you mean {near[0]!r}?" if near else ""),
             hint=f"the settings are {', '.join([*LISTS, *FILES])}",
         )
-    assert source is not None or not values
     lists = {
         key: tuple(root / p for p in (_strings(source, key, values[key]) if key in values else default))  # type: ignore[arg-type]
         for key, default in LISTS.items()

@@ -18,6 +18,7 @@ from stratatest.errors import ConfigError
 from stratatest.targets.base import ProviderSettings, Target
 from stratatest.targets.spec import REGION
 from stratatest.terraform import hcl
+from stratatest.terraform.variables import declarations
 
 RUN_ID_TAG = "stratatest:run-id"
 #: The variable a root module with its own provider declares to carry the run id into its default_tags.
@@ -26,10 +27,8 @@ _AWS_PROVIDER = re.compile(r'^\s*provider\s+"aws"\s*\{', re.MULTILINE)
 _BACKEND = re.compile(r'^\s*backend\s+"[a-z0-9_]+"\s*\{', re.MULTILINE)
 #: Replaces a root module's remote backend when a test gives no backend settings (plans, throwaway applies).
 LOCAL_BACKEND_OVERRIDE = 'terraform {\n  backend "local" {}\n}\n'
-_RUN_ID_VARIABLE = re.compile(rf'^\s*variable\s+"{RUN_ID_VARIABLE}"\s*\{{', re.MULTILINE)
 #: The variable (a map) a root module with its own provider declares for a target's further tags.
 RUN_TAGS_VARIABLE = "run_tags"
-_RUN_TAGS_VARIABLE = re.compile(rf'^\s*variable\s+"{RUN_TAGS_VARIABLE}"\s*\{{', re.MULTILINE)
 _USES_RUN_ID = re.compile(rf"\bvar\.{RUN_ID_VARIABLE}\b")
 _USES_RUN_TAGS = re.compile(rf"\bvar\.{RUN_TAGS_VARIABLE}\b")
 #: Services the S3 backend calls (bucket, lock table, identity).
@@ -108,11 +107,8 @@ def run_id_variables(module: Path, run_id: str, run_tags: dict[str, str] | None 
     such a block must merge `var.run_id` (and, on a target that tags more, `var.run_tags`) itself, and is refused
     with the exact lines to add otherwise. A module that declares those variables is given them.
     """
-    texts = [p.read_text() for p in module.glob("*.tf")]
-    declared = {
-        RUN_ID_VARIABLE: any(_RUN_ID_VARIABLE.search(t) for t in texts),
-        RUN_TAGS_VARIABLE: any(_RUN_TAGS_VARIABLE.search(t) for t in texts),
-    }
+    names = declarations(module).names
+    declared = {RUN_ID_VARIABLE: RUN_ID_VARIABLE in names, RUN_TAGS_VARIABLE: RUN_TAGS_VARIABLE in names}
     for block in provider_blocks(module):
         _check_merges_run_tags(module, block, bool(run_tags), declared)
     values: dict[str, Any] = {RUN_ID_VARIABLE: run_id} if declared[RUN_ID_VARIABLE] else {}
