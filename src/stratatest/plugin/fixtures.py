@@ -9,7 +9,8 @@
 - `checkov` (session): Checkov's results for terraform/, scanned once per run;
 - `chart(name, values=[...])`: a Helm chart under charts/, rendered and linted by real helm (provisioned);
 - `sample_service(admin=True)`: the sample service running on 127.0.0.1 (a context manager);
-- `run_id` / `unique_name(prefix)`: names that cannot collide between runs.
+- `run_id` / `unique_name(prefix)`: names that cannot collide between runs;
+- `previous_release`: the git ref of the release HEAD upgrades from (`--previous-release`).
 """
 
 from __future__ import annotations
@@ -145,6 +146,21 @@ def settings(pytestconfig: pytest.Config) -> Any:
 def repo_root(settings: Any) -> Path:
     """The repository root every path is resolved from: pytest's rootdir, where the settings are."""
     return settings.root
+
+
+@pytest.fixture(scope="session")
+def previous_release(pytestconfig: pytest.Config, repo_root: Path) -> str:
+    """The git ref (as given) of the release HEAD upgrades from: `--previous-release`, $STRATATEST_PREVIOUS_RELEASE,
+    else the newest tag before HEAD. A ref that names no commit fails the test that asked, in one line."""
+    from stratatest import git
+
+    ref = pytestconfig.getoption("previous_release") or os.environ.get("STRATATEST_PREVIOUS_RELEASE")
+    try:
+        ref = ref or git.previous_release(repo_root)
+        git.resolve(repo_root, ref)
+    except StratatestError as err:
+        pytest.fail(str(err), pytrace=False)
+    return ref
 
 
 @pytest.fixture(scope="session")

@@ -37,6 +37,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption("--results", default=None, help="write the canonical results JSON here")
     group.addoption("--catalogue", default=None, help="controls catalogue (default: controls/catalogue.yaml)")
     group.addoption("--waivers", default=None, help="waivers file (default: waivers.yaml beside the catalogue)")
+    group.addoption(
+        "--previous-release",
+        default=None,
+        help="git ref the upgrade-path tests upgrade from and roll back to (default: $STRATATEST_PREVIOUS_RELEASE, "
+        "else the newest tag before HEAD; a pipeline passes the merge base on a pull request)",
+    )
 
 
 def target_spec(config: pytest.Config) -> str:
