@@ -1,6 +1,6 @@
 """Run the harness-vs-raw benchmarks and print one table of median ratios.
 
-Usage: python bench/run.py [--only P1,P2,P3,P4,P5,P6,P7,P8] [--repeat N]
+Usage: python bench/run.py [--only P1,P2,P3,P4,P5,P6,P7,P8,P9] [--repeat N]
 
 Ratios, not seconds, are the result: both sides run interleaved in one process on the same machine, so the
 noise of a shared 2-core box mostly cancels. Nothing here asserts on time; the targets are printed to read.
@@ -22,11 +22,13 @@ import p4_env
 import p6_xdist
 import p7_charts
 import p8_targets
+import p9_gate
 from common import Comparison, resolved_toolchain, say, setup_line
 
 from stratatest.toolchain import Toolchain
 
-#: Benchmark → (runner, samples per side by default). P3, P5, P6 and P8 take minutes per side: one sample unless asked.
+#: Benchmark → (runner, samples per side by default). P3, P5, P6, P8 and P9 take minutes per side: one sample
+#: unless asked.
 BENCHMARKS: dict[str, tuple[Callable[[Toolchain, int], list[Comparison]], int]] = {
     "P1": (p1_init.run, 5),
     "P2": (p2_plan.run, 3),
@@ -36,6 +38,7 @@ BENCHMARKS: dict[str, tuple[Callable[[Toolchain, int], list[Comparison]], int]] 
     "P6": (p6_xdist.run, 1),
     "P7": (p7_charts.run, 5),
     "P8": (p8_targets.run, 1),
+    "P9": (p9_gate.run, 1),
 }
 
 

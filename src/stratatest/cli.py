@@ -1,4 +1,5 @@
-"""`stratatest run | report | verify | doctor | inventory | cleanup | sweep`: parses arguments, calls the library."""
+"""`stratatest run | report | verify | doctor | inventory | cleanup | sweep | branches-in-sync`: parses arguments,
+calls the library."""
 
 from __future__ import annotations
 
@@ -58,6 +59,10 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
     argv += [f"--layer={layer}" for layer in args.layer or LAYERS]
     if args.workers != 1:
         argv += ["-n", str(args.workers)]
+    if args.changed_since:
+        argv.append(f"--changed-since={args.changed_since}")
+    if args.no_reuse:
+        argv.append("--no-reuse")
     code, signum = _run_pytest(argv + extra, cwd=found.root)
     if results.exists():
         print()
@@ -69,6 +74,8 @@ def cmd_run(args: argparse.Namespace, extra: list[str]) -> int:
             raise StratatestError(
                 f"{said}; the run's record is kept in {results}", hint="stratatest report --results"
             ) from None
+    elif code == 0 and args.changed_since:  # the gate selected nothing: a pass, with nothing to report
+        print(f"stratatest: the change since {args.changed_since} reaches no test: nothing to run")
     elif code not in (EXIT_ERROR, PYTEST_USAGE_ERROR):  # those said why in their own line
         print(f"stratatest: no test ran; the reports in {reports} are left as they were", file=sys.stderr)
     shutil.rmtree(holding, ignore_errors=True)
@@ -259,6 +266,21 @@ def cmd_sweep(args: argparse.Namespace, extra: list[str]) -> int:
     return 1 if failures else 0
 
 
+def cmd_branches_in_sync(args: argparse.Namespace, extra: list[str]) -> int:
+    """Every commit of --from is in --into (merged or cherry-picked): after a hotfix reaches main, develop has it."""
+    from stratatest.git import missing_commits, toplevel
+
+    missing = missing_commits(toplevel(Path.cwd()), args.source, args.dest)
+    if not missing:
+        print(f"in sync: {args.dest} has every commit of {args.source} (merged or cherry-picked)")
+        return 0
+    print(f"{args.dest} lacks {len(missing)} commit(s) of {args.source}:")
+    for commit in missing:
+        print(f"  {commit}")
+    print(f"merge {args.source} into {args.dest} (or cherry-pick each commit above), then push {args.dest}")
+    return 1
+
+
 def _positive_int(text: str) -> int:
     """An argparse type: a whole number of at least 1 (argparse turns the error into one usage line, exit 2)."""
     try:
@@ -280,6 +302,15 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--workers", "-n", type=_positive_int, default=2, help="parallel pytest-xdist workers (default 2)")
     run.add_argument("--reports", default="reports", help="folder for results.json and every report format")
     run.add_argument("--key", default=None, help="PEM private key to sign with (default: a local key in the cache)")
+    run.add_argument(
+        "--changed-since",
+        default=None,
+        metavar="REF",
+        help="the pull-request gate: only the tests whose inputs changed since the merge base of REF and HEAD",
+    )
+    run.add_argument(
+        "--no-reuse", action="store_true", help="run tests that passed on the same inputs before (default: reuse them)"
+    )
     run.set_defaults(func=cmd_run)
     rep = sub.add_parser("report", help="write every report format from a results record, and sign them")
     rep.add_argument("--results", default="reports/results.json", help="the canonical record (default: %(default)s)")
@@ -315,6 +346,12 @@ def build_parser() -> argparse.ArgumentParser:
     swp.add_argument("--expired", action="store_true", help="resources past their expiry (default without --run)")
     swp.add_argument("--yes", action="store_true", help="delete them (default: a dry run that lists them)")
     swp.set_defaults(func=cmd_sweep)
+    sync = sub.add_parser("branches-in-sync", help="check that one branch has every commit of another (hotfixes)")
+    sync.add_argument("--from", dest="source", default="main", help="the branch hotfixes land on (default: main)")
+    sync.add_argument(
+        "--into", dest="dest", default="develop", help="the branch that must have them (default: develop)"
+    )
+    sync.set_defaults(func=cmd_branches_in_sync)
     return parser
 
 

@@ -38,10 +38,20 @@ def resolve(root: Path, ref: str) -> str:
     try:
         return run_git(root, "rev-parse", "--verify", "--quiet", f"{ref}^{{commit}}").strip()
     except ConfigError:
+        if not _is_repository(root):
+            raise ConfigError(f"{root} is not in a git repository", hint="run it in a clone (or git init)") from None
         raise ConfigError(
             f"{ref!r} names no commit in {root}",
             hint="check the spelling; in a shallow clone fetch it first (git fetch --tags --unshallow)",
         ) from None
+
+
+def _is_repository(root: Path) -> bool:
+    try:
+        run_git(root, "rev-parse", "--git-dir")
+    except ConfigError:
+        return False
+    return True
 
 
 def changed_files(root: Path, ref: str) -> list[str]:

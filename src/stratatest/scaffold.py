@@ -15,11 +15,11 @@ from typing import Any
 
 from stratatest import settings
 from stratatest.settings import DEFAULT_CATALOGUE
+from stratatest.terraform.graph import local_calls
 from stratatest.terraform.variables import declarations
 
 #: Folders never searched: tools' caches, virtual environments, dependencies.
 SKIPPED = frozenset({".git", ".terraform", ".venv", "venv", "node_modules", ".tox", "__pycache__", "build", "dist"})
-_LOCAL_SOURCE = re.compile(r'^\s*source\s*=\s*"(\.\.?/[^"]+)"', re.MULTILINE)
 #: Placeholder values by the start of a variable's type (a plan needs a value for each required variable).
 _PLACEHOLDERS: tuple[tuple[str, Any], ...] = (
     ("number", 1), ("bool", False), ("list", []), ("set", []), ("tuple", []), ("map", {}), ("object", {}),
@@ -64,12 +64,9 @@ def discover(root: Path) -> Found:
     for folder in _folders(root):
         if (folder / "Chart.yaml").is_file():
             found.charts.append(folder)
-        files = list(folder.glob("*.tf"))
-        if files:
+        if any(folder.glob("*.tf")):
             found.modules.append(folder)
-            for path in files:
-                text = path.read_text(encoding="utf-8", errors="replace")
-                called.update((folder / source).resolve() for source in _LOCAL_SOURCE.findall(text))
+            called.update(local_calls(folder))
     found.modules = [m for m in found.modules if m.resolve() not in called]
     return found
 

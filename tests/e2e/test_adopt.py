@@ -26,9 +26,10 @@ STRATATEST = [sys.executable, "-m", "stratatest.cli"]
 
 
 def _env(tmp: Path) -> dict[str, str]:
-    """The user's environment: nothing of this project's (no catalogue, no target), a temp folder of its own."""
+    """The user's environment: nothing of this project's (no catalogue, no target), a temp folder of its own, and
+    a results cache of its own (an earlier test run's passes would otherwise be reused, and this one run nothing)."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("STRATATEST_", "PYTEST_"))}
-    return env | {"TMPDIR": str(tmp)}
+    return env | {"TMPDIR": str(tmp), "STRATATEST_RESULTS_CACHE": str(tmp / "results-cache")}
 
 
 def _digests(root: Path) -> dict[str, str]:

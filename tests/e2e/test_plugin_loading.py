@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -35,6 +36,7 @@ def test_plans_the_parameter(plan_of, run_id):
 
 def _pytest(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("STRATATEST_", "PYTEST_"))}
+    env["STRATATEST_RESULTS_CACHE"] = tempfile.mkdtemp(prefix="results-cache-")  # no pass reused from another run
     argv = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *args]
     return subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
 

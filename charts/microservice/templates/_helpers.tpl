@@ -102,3 +102,14 @@ repeat that for renders run with --skip-schema-validation.
 {{- $standard := include "microservice.labels" .root | fromYaml -}}
 {{- toYaml (merge (dict "prometheus" "platform") $standard (.extra | default dict)) -}}
 {{- end -}}
+
+{{/* A Rollout's analysis block: the release's AnalysisTemplate, measuring the pods behind Service .service. */}}
+{{- define "microservice.rolloutAnalysis" -}}
+templates:
+  - templateName: {{ include "microservice.fullname" .root }}
+args:
+  - name: service-name
+    value: {{ .service }}
+  - name: namespace
+    value: {{ .root.Release.Namespace }}
+{{- end -}}

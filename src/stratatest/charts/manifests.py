@@ -182,14 +182,23 @@ class Manifest:
 
     @property
     def pod_spec(self) -> dict[str, Any] | None:
-        """The pod template's spec for workloads (CronJob included), None for everything else."""
+        """The pod template's spec for workloads (CronJob and an Argo Rollout with a template of its own included),
+        None for everything else."""
         if self.kind in WORKLOAD_KINDS:
             return (self.spec.get("template") or {}).get("spec") or {}
+        if self.kind == "Rollout":  # Argo Rollouts: a template of its own, or none when it runs a Deployment's
+            return (self.spec["template"].get("spec") or {}) if self.spec.get("template") is not None else None
         if self.kind == "CronJob":
             return ((self.spec.get("jobTemplate") or {}).get("spec") or {}).get("template", {}).get("spec") or {}
         if self.kind == "Pod":
             return self.spec
         return None
+
+    @property
+    def workload_ref(self) -> tuple[str, str] | None:
+        """(kind, name) of the workload whose pod template a Rollout runs (spec.workloadRef), else None."""
+        ref = self.spec.get("workloadRef") if self.kind == "Rollout" else None
+        return (str(ref.get("kind", "")), str(ref.get("name", ""))) if ref else None
 
     @property
     def pod_labels(self) -> dict[str, str]:

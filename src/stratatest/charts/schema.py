@@ -3,8 +3,10 @@
 Built-in kinds are checked with kubernetes-validate's bundled OpenAPI schemas for the cluster's Kubernetes
 version, strictly (unknown fields are errors: a misspelt `readOnlyRootFileSystem` would otherwise be dropped by
 the API server and the control silently lost). The Prometheus operator's CRDs are checked with the typed models
-of cloudcoil-models-prometheus-operator, also strictly. Any other kind gets NOT_VALIDATED with the reason: a
-CRD nothing here can check is reported as such, never as valid.
+of cloudcoil-models-prometheus-operator, also strictly. Argo Rollouts' Rollout and AnalysisTemplate are checked with
+the typed models from npm that `argo_schema` installs and runs (unknown fields included), or reported not validated
+with the reason where node or npm cannot be had. Any other kind gets NOT_VALIDATED with the reason: a CRD nothing
+here can check is reported as such, never as valid.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from typing import Any
 import kubernetes_validate
 from pydantic import BaseModel, ValidationError
 
+from stratatest.charts import argo_schema
 from stratatest.charts.manifests import Manifest
 
 
@@ -50,6 +53,8 @@ def validate(manifest: Manifest, kubernetes_version: str) -> Validation:
     model = _crd_models().get((manifest.api_version, manifest.kind))
     if model is not None:
         return _validate_crd(manifest, model)
+    if (manifest.api_version, manifest.kind) in argo_schema.KINDS:
+        return _validate_argo(manifest)
     try:
         kubernetes_validate.validate(manifest.body, kubernetes_version, strict=True)
     except kubernetes_validate.SchemaNotFoundError:
@@ -62,6 +67,17 @@ def validate(manifest: Manifest, kubernetes_version: str) -> Validation:
     except kubernetes_validate.ValidationError as err:
         where = ".".join(str(p) for p in err.path) or "(top level)"
         return Validation(manifest, Status.INVALID, f"{where}: {err.message}")
+    return Validation(manifest, Status.VALID)
+
+
+def _validate_argo(manifest: Manifest) -> Validation:
+    verdict = argo_schema.check(manifest.body)
+    if isinstance(verdict, str):
+        return Validation(manifest, Status.NOT_VALIDATED, f"{argo_schema.MODEL} cannot run here: {verdict}")
+    if verdict.errors:
+        return Validation(manifest, Status.INVALID, "; ".join(verdict.errors))
+    if verdict.unknown:
+        return Validation(manifest, Status.INVALID, f"unknown field(s): {', '.join(verdict.unknown)}")
     return Validation(manifest, Status.VALID)
 
 

@@ -33,6 +33,7 @@ from stratatest.compliance.results import (
 )
 from stratatest.compliance.waivers import Waivers
 from stratatest.errors import ConfigError, ScanFailed
+from stratatest.gate.decisions import Decisions, Reused
 from stratatest.layers import item_layer
 from stratatest.secrets import redact
 from stratatest.static.checkov import load_scans
@@ -227,7 +228,12 @@ class ResultsCollector:
     # -- building ------------------------------------------------------------------------------------------
 
     def build_record(self) -> RunRecord:
+        decisions = Decisions.read(self.shared_dir)
         results = [p.result() for p in self._pending.values()]
+        if decisions is not None:
+            for result in results:
+                result.selected_because = decisions.selected.get(result.nodeid)
+            results += [_reused(r, decisions.selected.get(r.nodeid)) for r in decisions.reused]
         findings, evidence = [], []
         if self.shared_dir is not None:
             try:
@@ -259,6 +265,7 @@ class ResultsCollector:
             catalogue=catalogue_identity(self.catalogue),
             interrupted=interrupted,
             left_behind=self._left_behind(),
+            selection=decisions.for_record() if decisions is not None else None,
         )
 
     def _left_behind(self) -> list[LeftBehind]:
@@ -287,6 +294,21 @@ class ResultsCollector:
             reporter.write_line(line)
         else:
             print(line, file=sys.stderr)
+
+
+def _reused(reused: Reused, selected_because: str | None) -> TestResult:
+    """A test the results cache answered: the pass of run `reused.run_id` on the same inputs, saying so."""
+    return TestResult(
+        nodeid=redact(reused.nodeid),
+        name=redact(reused.name),
+        layer=reused.layer,
+        outcome="passed",
+        controls=list(reused.controls),
+        duration=reused.duration,
+        started=reused.started,
+        reused_from=reused.run_id,
+        selected_because=selected_because,
+    )
 
 
 def _scan_error(message: str) -> TestResult:

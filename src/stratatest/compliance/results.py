@@ -24,7 +24,9 @@ from stratatest.layers import LAYERS
 from stratatest.paths import write_atomic
 from stratatest.runs import RUN_ID
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
+#: Versions this one reads: 3 added the gate (`selection`, and `reused_from` / `selected_because` per test).
+READABLE_VERSIONS = (2, 3)
 #: "waived": the test failed and an active waiver covers it (the waiver's id is on the result).
 OUTCOMES = ("passed", "failed", "error", "skipped", "xfailed", "xpassed", "waived")
 #: "waived": every failure of the control is covered by an active waiver; an accepted deviation, not a pass.
@@ -74,6 +76,8 @@ class TestResult:
     message: str | None = None  # short failure text, already redacted and truncated
     started: str | None = None
     waiver: str | None = None  # id of the active waiver that covers this failure (outcome "waived")
+    reused_from: str | None = None  # not run: it passed on the same inputs in this run (the results cache)
+    selected_because: str | None = None  # with --changed-since: what in the change reaches this test
 
 
 @dataclass
@@ -196,6 +200,8 @@ class RunRecord:
     interrupted: str | None = None
     #: What the run could not remove: kept stacks and tagged resources, each with the command that finishes the job.
     left_behind: list[LeftBehind] = field(default_factory=list)
+    #: What the gate did: the change (`--changed-since`), how many tests it selected, reused, and the cache's state.
+    selection: dict[str, Any] | None = None
     schema_version: int = SCHEMA_VERSION
 
     @property
@@ -233,6 +239,7 @@ class RunRecord:
             "verdict": self.verdict,
             "tests": len(self.results),
             "outcomes": {o: outcomes[o] for o in OUTCOMES},
+            "reused": sum(1 for r in self.results if r.reused_from),
             "layers": {name: by_layer[name] for name in sorted(by_layer, key=_layer_order)},
             "controls": {s: statuses[s] for s in CONTROL_STATUSES},
             "assessed_by_layer": {name: assessed[name] for name in sorted(assessed, key=_layer_order)},
@@ -250,6 +257,7 @@ class RunRecord:
             finished=self.finished,
             interrupted=self.interrupted,
             left_behind=data["left_behind"],
+            selection=self.selection,
             command_line=self.command_line,
             summary=self.summary(),
             controls=data["controls"],
@@ -277,9 +285,10 @@ class RunRecord:
         if not isinstance(data, dict):
             raise ConfigError(f"{source}: not a stratatest results record (expected a JSON object)")
         version = data.get("schema_version")
-        if version != SCHEMA_VERSION:
+        if version not in READABLE_VERSIONS:
             raise ConfigError(
-                f"{source}: schema_version {version!r} is not supported (this version reads {SCHEMA_VERSION})",
+                f"{source}: schema_version {version!r} is not supported (this version reads "
+                f"{', '.join(map(str, READABLE_VERSIONS))})",
                 hint="run the suite again with this stratatest to write a record it can read",
             )
         try:

@@ -6,6 +6,7 @@
   waivers, secrets masked);
 - `fixtures`: `target`, `harness`, `plan_of`, `stacks`, `aws`, `checkov`, `chart`, `sample_service`, `run_id`,
   `unique_name`, ...
+- `gate`: `--changed-since` and the results cache (`--no-reuse`): what a run skips, and why, on the record;
 - `yaml_cases`: `stratatest.yaml` case files beside modules, collected as tests (no Python needed).
 
 Installing stratatest leaves unrelated pytest runs alone: nothing here starts, writes or reads anything
@@ -17,5 +18,6 @@ pytest_plugins = (
     "stratatest.plugin.session",
     "stratatest.plugin.record",
     "stratatest.plugin.fixtures",
+    "stratatest.plugin.gate",
     "stratatest.plugin.yaml_cases",
 )

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +55,7 @@ def register_results(config: pytest.Config, target: Any) -> None:
         catalogue,
         run_id=config.stratatest_run_id,  # type: ignore[attr-defined]
         target=facts,
-        tool_versions=_tool_versions() if controller else {},
+        tool_versions=tool_versions() if controller else {},
         results_path=Path(results) if results else None,
         shared_dir=config.stratatest_shared,  # type: ignore[attr-defined]
         waivers=waivers,
@@ -62,7 +63,9 @@ def register_results(config: pytest.Config, target: Any) -> None:
     config.pluginmanager.register(collector, "stratatest-results")
 
 
-def _tool_versions() -> dict[str, str]:
+@cache
+def tool_versions() -> dict[str, str]:
+    """The versions of what judged the run (recorded; part of the results cache's key), probed once."""
     import importlib.metadata as md
 
     from stratatest.toolchain import find_helm, find_mirror, find_prometheus_tools, find_terraform

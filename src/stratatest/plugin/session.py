@@ -68,7 +68,8 @@ def _settings(config: pytest.Config) -> Any:
 
 
 #: Options that say a run is a stratatest run, whatever the repository's settings.
-_OPTIONS = ("target", "region", "layer", "control", "run_id", "results", "catalogue", "waivers")
+_OPTIONS = ("target", "region", "layer", "control", "run_id", "results", "catalogue", "waivers", "changed_since",
+            "previous_release")  # fmt: skip
 #: Environment variables that do the same.
 _ENV = ("STRATATEST_TARGET", "STRATATEST_CATALOGUE")
 

@@ -29,6 +29,7 @@ from stratatest.compliance.results import (
     TestResult,
     WaiverStatus,
 )
+from stratatest.report.summary import gate_lines
 from stratatest.secrets import redact
 
 VERDICTS = {"passed": "PASSED", "failed": "FAILED", "empty": "NO TESTS", "interrupted": "INTERRUPTED"}
@@ -102,6 +103,8 @@ def _header(record: RunRecord) -> str:
     for item in record.left_behind:  # what the run could not remove comes first, with the command that does
         finish = f"<code>{_e(item.finish)}</code>"
         rows.append(("Left behind", f"{_e(item.kind)} <code>{_e(item.what)}</code> ({_e(item.where)}): {finish}", True))
+    for line in gate_lines(record):
+        rows.append(("Gate", _e(line), True))
     if record.command_line:
         rows.append(("Command", f"<code>{_e(redact(record.command_line))}</code>", True))
     meta = "".join(f"<dt>{label}</dt><dd{' class=wide' if wide else ''}>{value}</dd>" for label, value, wide in rows)
@@ -324,6 +327,10 @@ def _test_row(result: TestResult) -> str:
         detail = _e(result.skip_reason)
     if result.waiver:
         detail = f'<span class="tag">waiver {_e(result.waiver)}</span> {detail}'
+    if result.reused_from:  # not run here: the pass of an earlier run on the same inputs
+        detail = f'<span class="tag">reused from run {_e(result.reused_from)}</span> {detail}'
+    if result.selected_because:
+        detail = f"{detail} <small>selected: {_e(result.selected_because)}</small>"
     return (
         f'<tr data-outcome="{_e(result.outcome)}"><td><span class="oc oc-{_e(result.outcome)}">'
         f'{_e(result.outcome)}</span></td><td><code class="nodeid">{_e(result.nodeid)}</code></td>'

@@ -24,8 +24,29 @@ REASON_WIDTH = 70
 
 def format_summary(record: RunRecord) -> str:
     """Header, a table per layer, a table per control, waivers, and a one-line verdict."""
-    parts = [_header(record), "", _layer_table(record), "", _control_table(record), "", *_waiver_lines(record)]
+    gate = [*gate_lines(record), ""] if gate_lines(record) else []
+    parts = [_header(record), *gate, "", _layer_table(record), "", _control_table(record), "", *_waiver_lines(record)]
     return "\n".join([*parts, *_left_lines(record), _assessed_line(record), _verdict(record)]) + "\n"
+
+
+def gate_lines(record: RunRecord) -> list[str]:
+    """What the gate left out of the run, and why: a reader must not take a selection for the whole."""
+    selection = record.selection or {}
+    lines = []
+    if selection.get("changed_since"):
+        total = selection["selected"] + selection["not_selected"]
+        lines.append(
+            f"Changed since {selection['changed_since']} (merge base {str(selection['base'])[:12]}): "
+            f"{selection['selected']} of {total} tests selected, {selection['not_selected']} not run"
+        )
+    reused = sorted({r.reused_from for r in record.results if r.reused_from})
+    if reused:
+        count = sum(1 for r in record.results if r.reused_from)
+        lines.append(
+            f"Reused: {count} passed test(s) not run again, inputs unchanged since run {', '.join(reused)}; "
+            "their evidence is in that run's record"
+        )
+    return lines
 
 
 def _left_lines(record: RunRecord) -> list[str]:

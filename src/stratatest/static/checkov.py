@@ -28,7 +28,7 @@ from typing import Any
 
 from stratatest.compliance.catalogue import Control
 from stratatest.errors import ScanFailed, ToolMissing
-from stratatest.shared import once_per_run
+from stratatest.shared import note_use, once_per_run
 from stratatest.toolchain import find_checkov
 
 #: The catalogue's framework name for Checkov mappings.
@@ -312,7 +312,9 @@ def _scan_once(
         raw = run(path, frameworks, binary=binary, extra_args=extra_args)
         return json.dumps({**target, "frameworks": list(frameworks), "extra_args": list(extra_args), **raw})
 
-    return _parse_saved(once_per_run(saved, compute), saved)
+    text = once_per_run(saved, compute)
+    note_use(shared_dir, saved)  # a test reused from this run brings the scan along: its findings stay on the record
+    return _parse_saved(text, saved)
 
 
 def load_scans(shared_dir: Path) -> list[Scan]:

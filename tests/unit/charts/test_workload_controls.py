@@ -131,6 +131,28 @@ def test_not_in_default_namespace(rendered: Callable[[str, str], Manifests], rel
     assert not pinned, f"[STRATA-K8S-013] objects pinned to the default namespace: {', '.join(pinned)}"
 
 
+@pytest.mark.control("STRATA-K8S-001", "STRATA-K8S-002", "STRATA-K8S-003", "STRATA-K8S-004", "STRATA-K8S-010")
+@pytest.mark.parametrize(("release", "env"), CASES)
+def test_every_pod_template_that_runs_is_checked(
+    rendered: Callable[[str, str], Manifests], release: str, env: str
+) -> None:
+    """An Argo Rollout runs either a template of its own (a workload the checks above read) or, through
+    workloadRef, a Deployment's: that Deployment must be in the same render, so the checks read the pods it runs."""
+    m = rendered(release, env)
+    checked = {(w.kind, w.name) for w in m.workloads}
+    for rollout in m.all("Rollout"):
+        ref = rollout.workload_ref
+        if rollout.pod_spec is not None:
+            assert ref is None, f"{rollout.ref} has both a template and a workloadRef"
+            assert (rollout.kind, rollout.name) in checked
+            continue
+        assert ref is not None, f"{rollout.ref} has neither a pod template nor a workloadRef"
+        assert ref in checked, (
+            f"{rollout.ref} runs {ref[0]}/{ref[1]}, which this render lacks: its pods would escape every pod "
+            f"control; rendered workloads: {sorted(checked)}"
+        )
+
+
 # --- per-service objects: network policy, disruption budget, autoscaling -----------------------------------
 
 SERVICE_CASES = [pytest.param(env, id=f"sample-{env}") for env in ENVS]
@@ -182,10 +204,13 @@ def test_network_allows_are_narrow(rendered: Callable[[str, str], Manifests], en
 def test_disruption_budget_and_autoscaling(rendered: Callable[[str, str], Manifests], env: str) -> None:
     m = rendered("sample", env)
     deployment = m.find("Deployment", "sample")
+    # With a Rollout (prod), the Rollout owns the pod count: the HPA must scale it, not the Deployment it runs.
+    owner = next(iter(m.all("Rollout")), deployment)
     hpa = m.find("HorizontalPodAutoscaler")
     target = hpa.spec.get("scaleTargetRef") or {}
-    assert (target.get("kind"), target.get("name")) == ("Deployment", deployment.name), (
-        f"[STRATA-K8S-008] {hpa.ref} scales {target}, not {deployment.ref}"
+    wanted = (owner.api_version, owner.kind, owner.name)
+    assert (target.get("apiVersion"), target.get("kind"), target.get("name")) == wanted, (
+        f"[STRATA-K8S-008] {hpa.ref} scales {target}, not {owner.ref}"
     )
     pdbs = [p for p in m.all("PodDisruptionBudget") if p.selects(deployment.pod_labels)]
     assert pdbs, f"[STRATA-K8S-008] no PodDisruptionBudget selects {deployment.ref}"

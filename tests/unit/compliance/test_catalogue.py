@@ -118,6 +118,8 @@ def test_repo_catalogue_lists_the_platform_controls_in_order() -> None:
         "STRATA-K8S-011",
         "STRATA-K8S-012",
         "STRATA-K8S-013",
+        "STRATA-K8S-014",
+        "STRATA-K8S-015",
         "STRATA-OBS-002",
         "STRATA-OBS-003",
         "STRATA-OBS-004",

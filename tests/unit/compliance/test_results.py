@@ -319,7 +319,7 @@ def test_json_round_trip(tmp_path: Path) -> None:
     assert back == record
     assert back.findings[1].lines == [3, 9] and back.controls[0].mappings[0]["ids"] == ["SC-28"]
     data = json.loads(path.read_text(encoding="utf-8"))
-    assert data["schema_version"] == SCHEMA_VERSION == 2
+    assert data["schema_version"] == SCHEMA_VERSION == 3
     assert list(data)[:3] == ["schema_version", "run_id", "commit"]
     assert data["summary"]["controls"] == {"failed": 1, "waived": 1, "not_assessed": 1, "passed": 0}
     assert data["results"][1]["message"] == "assert 1 == 2"
@@ -337,7 +337,7 @@ def test_a_schema_1_record_is_refused_with_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         RunRecord.read(path)
     message = str(info.value)
-    assert message.startswith(f"{path}: schema_version 1 is not supported (this version reads {SCHEMA_VERSION})")
+    assert message.startswith(f"{path}: schema_version 1 is not supported (this version reads 2, 3)")
     assert "run the suite again" in message
 
 
@@ -500,3 +500,15 @@ def test_a_file_that_is_not_json_text_is_one_line(tmp_path: Path, content: bytes
     with pytest.raises(ConfigError) as info:
         RunRecord.read(path)
     assert str(info.value) == f"{path}: {message}"
+
+
+def test_a_schema_2_record_from_before_the_gate_still_reads(tmp_path: Path) -> None:
+    """Kept runs in reports/history were written before `selection` and `reused_from`: the report still reads them."""
+    path = tmp_path / "v2.json"
+    result = {"nodeid": "t.py::a", "name": "a", "layer": "plan", "outcome": "passed"}
+    when = "2026-12-01T00:00:00.000+00:00"
+    old = {"schema_version": 2, "run_id": "st1", "started": when, "finished": when, "results": [result]}
+    path.write_text(json.dumps(old), encoding="utf-8")
+    record = RunRecord.read(path)
+    assert record.selection is None and record.results[0].reused_from is None
+    assert record.summary()["reused"] == 0
