@@ -49,7 +49,7 @@ def item_layer(item: pytest.Item, apply_layer: str) -> str | None:
 
 
 #: A test with no layer marker that uses one of these fixtures is at that layer (checked in this order).
-FIXTURE_LAYERS = (("stacks", APPLY_MARKER), ("plan_of", "plan"))
+FIXTURE_LAYERS = (("stacks", APPLY_MARKER), ("upgrade_path", APPLY_MARKER), ("plan_of", "plan"))
 
 
 def _layer_of_fixtures(item: pytest.Item, apply_layer: str) -> str | None:

@@ -10,7 +10,9 @@
 - `chart(name, values=[...])`: a Helm chart under charts/, rendered and linted by real helm (provisioned);
 - `sample_service(admin=True)`: the sample service running on 127.0.0.1 (a context manager);
 - `run_id` / `unique_name(prefix)`: names that cannot collide between runs;
-- `previous_release`: the git ref of the release HEAD upgrades from (`--previous-release`).
+- `previous_release`: the git ref of the release HEAD upgrades from (`--previous-release`);
+- `upgrade_path(module, **vars)`: that release applied, HEAD applied on its state, then rolled back; destroyed at
+  the end of the test module (`stateful_types`: what neither may destroy).
 """
 
 from __future__ import annotations
@@ -241,9 +243,15 @@ def stacks(harness: Any, module_path: Callable[[str], Path]) -> Iterator[Callabl
         return stack
 
     yield apply
+    _destroy_all(made)
+
+
+def _destroy_all(made: list[Any]) -> None:
+    """Destroy every stack, newest first, even after an interrupt (re-raised once nothing is left); the failures are
+    one line."""
     errors = []
     interrupt: KeyboardInterrupt | None = None
-    for stack in reversed(made):  # every one, even after an interrupt: the run stops once nothing is left
+    for stack in reversed(made):
         try:
             stack.destroy()
         except StratatestError as err:
@@ -254,6 +262,58 @@ def stacks(harness: Any, module_path: Callable[[str], Path]) -> Iterator[Callabl
         raise interrupt
     if errors:
         raise StratatestError("; ".join(errors))
+
+
+@pytest.fixture(scope="session")
+def stateful_types() -> frozenset[str]:
+    """The resource types an upgrade or a rollback must not destroy (`stratatest.terraform.upgrade.STATEFUL`).
+    A repository adds its own by overriding this fixture in a conftest.py (`STATEFUL_TYPES | {"aws_msk_cluster"}`)."""
+    from stratatest.terraform.upgrade import STATEFUL_TYPES
+
+    return STATEFUL_TYPES
+
+
+@pytest.fixture(scope="module")
+def upgrade_path(
+    harness: Any, module_path: Callable[[str], Path], previous_release: str, stateful_types: frozenset[str]
+) -> Iterator[Callable[..., Any]]:
+    """`upgrade_path("state-backend", **vars)` → an `upgrade.Upgrade`: the previous release applied, HEAD planned and
+    applied on its state, the release applied back on HEAD's; `.assert_keeps_state()`, `.assert_rolls_back()`.
+
+    `release=` another ref than `--previous-release`; `previous_variables=` the release's variables when they differ
+    from HEAD's; `backend=` as for `stacks`. Everything is destroyed at module teardown, whatever happens. A module the
+    release did not have has no upgrade path: skipped, not assessed, with that reason.
+    """
+    from stratatest.terraform.upgrade import UpgradePath
+
+    made: list[Any] = []
+
+    def run(
+        module: str | Path,
+        *,
+        release: str | None = None,
+        previous_variables: dict[str, Any] | None = None,
+        backend: dict[str, Any] | None = None,
+        **variables: Any,
+    ) -> Any:
+        path = module if isinstance(module, Path) else module_path(module)
+        try:
+            upgrade = UpgradePath(
+                harness,
+                path,
+                release or previous_release,
+                variables,
+                previous_variables=previous_variables,
+                backend=backend,
+                stateful=stateful_types,
+            )
+            made.append(upgrade.stack)
+            return upgrade.run()
+        except NotAssessable as err:
+            pytest.skip(f"not assessed: {err}")
+
+    yield run
+    _destroy_all(made)
 
 
 @pytest.fixture(scope="session")

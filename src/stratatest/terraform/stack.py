@@ -27,6 +27,8 @@ from stratatest.terraform.plan import Plan
 from stratatest.terraform.provider import terraform_env
 from stratatest.terraform.runner import Interrupted
 
+#: Where `move_to` puts the pulled state for `state push` (removed once pushed).
+STATE_MOVED_FILE = "stratatest.moved.tfstate"
 _LIVE: dict[int, Stack] = {}
 _LOCK = threading.Lock()
 
@@ -91,14 +93,40 @@ class Stack:
         ws = self.workspace
         self.harness.write_variables(ws.copy, self.module, self.variables)
         plan = ws.plan()
+        self.apply_planned("update")
+        return plan
+
+    def apply_planned(self, what: str) -> None:
+        """Apply the plan file `workspace.plan()` left in the working copy; an interrupt destroys, as during `apply`
+        (`what` names the step in the notice)."""
         try:
-            ws.tf.execute_command("apply", "-input=false", "-no-color", "stratatest.tfplan")
+            self.workspace.tf.execute_command("apply", "-input=false", "-no-color", "stratatest.tfplan")
         except Interrupted:
             self.interrupted = True
-            notice(f"interrupted during update of {self.module}; destroying what was created")
+            notice(f"interrupted during {what} of {self.module}; destroying what was created")
             self.destroy()
             raise
-        return plan
+
+    def move_to(self, module: Path, variables: dict[str, Any] | None = None) -> None:
+        """Carry the stack's state into a fresh working copy of `module`, another tree of the same module (a
+        release to upgrade to or roll back to), with `variables`. Nothing is applied; the stack stays live, and its
+        destroy runs from the new copy.
+
+        A remote backend already holds the state both copies read; local state moves with terraform's own
+        `state pull` and `state push`. The old copy is removed only once the new one holds the state.
+        """
+        old = self.workspace
+        new = self.harness.workspace(module, variables, backend=self.backend, keep=True)
+        try:
+            if self.backend is None:
+                new.copy.write(STATE_MOVED_FILE, old.tf.execute_command("state", "pull").out)
+                new.tf.execute_command("state", "push", STATE_MOVED_FILE)
+                (new.path / STATE_MOVED_FILE).unlink()
+        except BaseException:
+            new.remove()
+            raise
+        self.module, self.variables, self.ws = module, variables or {}, new
+        old.remove()
 
     def outputs(self) -> dict[str, Any]:
         raw = json.loads(self.workspace.tf.execute_command("output", "-json", "-no-color").out or "{}")
