@@ -593,6 +593,34 @@ def test_each_cluster_has_its_own_oidc_issuer(corrected: MotoTarget) -> None:
     assert _irsa_provider(corrected, first) != _irsa_provider(corrected, second)
 
 
+# -- cloudtrail_trail_filter -------------------------------------------------------------------------------
+
+
+def _two_trails(target: MotoTarget) -> list[str]:
+    """Two trails in one Region, as two environments applied side by side leave them; their ARNs."""
+    suffix = uuid.uuid4().hex[:8]
+    bucket = f"trails-{suffix}"
+    target.client("s3").create_bucket(Bucket=bucket)
+    cloudtrail = target.client("cloudtrail", max_attempts=1)
+    return [cloudtrail.create_trail(Name=f"{name}-{suffix}", S3BucketName=bucket)["TrailARN"] for name in ("a", "b")]
+
+
+def test_gap_cloudtrail_trail_filter(plain: MotoTarget) -> None:
+    first, _ = _two_trails(plain)
+    trails = plain.client("cloudtrail").describe_trails(trailNameList=[first])["trailList"]
+    assert len(trails) >= 2  # the provider: "too many results: wanted 1, got 2"
+
+
+def test_describe_trails_answers_the_trails_named(corrected: MotoTarget) -> None:
+    first, second = _two_trails(corrected)
+    cloudtrail = corrected.client("cloudtrail")
+    assert [t["TrailARN"] for t in cloudtrail.describe_trails(trailNameList=[first])["trailList"]] == [first]
+    by_name = cloudtrail.describe_trails(trailNameList=[second.rsplit("/", 1)[1]])["trailList"]
+    assert [t["TrailARN"] for t in by_name] == [second]
+    every = {t["TrailARN"] for t in cloudtrail.describe_trails()["trailList"]}
+    assert {first, second} <= every
+
+
 # -- launch_template_drift ---------------------------------------------------------------------------------
 
 

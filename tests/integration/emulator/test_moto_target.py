@@ -249,6 +249,7 @@ def test_describe_and_gaps(moto: MotoTarget, tmp_path: Path) -> None:
         "guardduty_detector_tags",
         "sdk_retry_replay",
         "eks_oidc_issuer",
+        "cloudtrail_trail_filter",
     ]
     assert "s3_secure_transport" not in moto.gaps()
 

@@ -180,6 +180,14 @@ CORRECTIONS: tuple[Correction, ...] = (
         ),
         apply=_module_apply("eks_oidc_issuer"),
     ),
+    Correction(
+        name="cloudtrail_trail_filter",
+        gap=(
+            "moto's DescribeTrails ignores trailNameList and answers every trail, so with two trails in the "
+            "emulator the aws provider's read of one fails with 'too many results: wanted 1, got 2'."
+        ),
+        apply=_module_apply("cloudtrail_trail_filter"),
+    ),
 )
 
 
