@@ -255,6 +255,20 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if decisions.cache != "on" or passes is None or interrupts.reason() or session.shouldstop:
         return
     cache = ResultsCache(_cache_folder(config))
+    try:
+        _keep_passes(cache, passes, decisions, config)
+    except OSError as err:  # the run's own results stand; only their reuse by a later run is lost
+        from stratatest.notices import notice
+
+        where = f"{err.filename}: " if err.filename else ""
+        notice(
+            f"the results cache {cache.folder} could not be written ({where}{err.strerror or err}): this run's "
+            "passes will not be reused; give a folder that can be with --results-cache or STRATATEST_RESULTS_CACHE"
+        )
+
+
+def _keep_passes(cache: ResultsCache, passes: _Passes, decisions: Decisions, config: pytest.Config) -> None:
+    """Every test that passed all its phases, under the key it was collected with, with the files it used."""
     run_id: str = config.stratatest_run_id  # type: ignore[attr-defined]
     shared: Path = config.stratatest_shared  # type: ignore[attr-defined]
     used = uses(shared)
