@@ -54,15 +54,15 @@ def _is_repository(root: Path) -> bool:
     return True
 
 
-def changed_files(root: Path, ref: str) -> list[str]:
-    """Files (relative to the repository root) that differ between the merge base of `ref` and HEAD and the working
-    tree: committed, staged, unstaged and untracked changes alike, as a pull request or a laptop has them.
-    A rename counts as its old path and its new one."""
+def changed_files(root: Path, ref: str) -> tuple[str, list[str]]:
+    """The merge base of `ref` and HEAD, and the files (relative to the repository root) that differ between it and
+    the working tree: committed, staged, unstaged and untracked changes alike, as a pull request or a laptop has
+    them. A rename counts as its old path and its new one."""
     base = run_git(root, "merge-base", resolve(root, ref), "HEAD").strip()
     diff = _git(root, "diff", "--name-only", "--no-renames", "-z", base, "--")
     untracked = _git(root, "ls-files", "--others", "--exclude-standard", "-z")
     names = {name.decode() for name in (diff + untracked).split(b"\0") if name}
-    return sorted(names)
+    return base, sorted(names)
 
 
 def export(root: Path, ref: str, dest: Path, paths: tuple[str, ...] = ()) -> Path:

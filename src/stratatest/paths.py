@@ -7,6 +7,11 @@ from pathlib import Path
 
 from stratatest.errors import ConfigError
 
+#: Folders of tools' caches, virtual environments and dependencies: never the repository's own modules or inputs.
+TOOL_FOLDERS = frozenset(
+    {".git", ".terraform", ".venv", "venv", "node_modules", ".tox", "__pycache__", ".pytest_cache", "build", "dist"}
+)
+
 
 def display_path(path: Path | str) -> str:
     """The path relative to the working directory when it is under it (what the user typed), else absolute."""

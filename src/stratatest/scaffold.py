@@ -14,12 +14,11 @@ from pathlib import Path
 from typing import Any
 
 from stratatest import settings
+from stratatest.paths import TOOL_FOLDERS
 from stratatest.settings import DEFAULT_CATALOGUE
 from stratatest.terraform.graph import local_calls
 from stratatest.terraform.variables import declarations
 
-#: Folders never searched: tools' caches, virtual environments, dependencies.
-SKIPPED = frozenset({".git", ".terraform", ".venv", "venv", "node_modules", ".tox", "__pycache__", "build", "dist"})
 #: Placeholder values by the start of a variable's type (a plan needs a value for each required variable).
 _PLACEHOLDERS: tuple[tuple[str, Any], ...] = (
     ("number", 1), ("bool", False), ("list", []), ("set", []), ("tuple", []), ("map", {}), ("object", {}),
@@ -52,7 +51,7 @@ def _folders(root: Path) -> list[Path]:
         folder = stack.pop()
         found.append(folder)
         stack += sorted(
-            (p for p in folder.iterdir() if p.is_dir() and p.name not in SKIPPED and not p.name.startswith(".")),
+            (p for p in folder.iterdir() if p.is_dir() and p.name not in TOOL_FOLDERS and not p.name.startswith(".")),
             reverse=True,
         )
     return found

@@ -25,13 +25,12 @@ from pathlib import Path
 
 import yaml
 
+from stratatest.paths import TOOL_FOLDERS
 from stratatest.settings import Settings
 from stratatest.terraform.graph import closure
 
 #: Fixtures (and settings methods) whose first argument names a module or a chart.
 NAMING_CALLS = frozenset({"plan_of", "stacks", "module_path", "module", "chart", "upgrade_path"})
-#: Folders never read as inputs: caches, virtual environments, version control.
-SKIPPED = frozenset({".git", ".terraform", ".venv", "venv", "node_modules", ".tox", "__pycache__", ".pytest_cache"})
 #: Fixtures that read a part of the repository the test file does not name.
 FIXTURE_INPUTS = {"checkov": ("terraform",), "sample_service": ("services/sample",)}
 INPUTS_MARKER = "inputs"
@@ -247,7 +246,7 @@ def _walk(folder: Path) -> list[Path]:
     while stack:
         current = stack.pop()
         found.append(current)
-        stack += [p for p in current.iterdir() if p.is_dir() and p.name not in SKIPPED]
+        stack += [p for p in current.iterdir() if p.is_dir() and p.name not in TOOL_FOLDERS]
     return found
 
 

@@ -30,7 +30,7 @@ import pytest
 
 from stratatest.errors import EXIT_ERROR, NotAssessable, StratatestError
 from stratatest.paths import write_atomic
-from stratatest.plugin.options import region, target_spec
+from stratatest.plugin.options import previous_release_ref, region, target_spec
 from stratatest.plugin.session import activate, check_nothing_left
 
 
@@ -156,9 +156,8 @@ def previous_release(pytestconfig: pytest.Config, repo_root: Path) -> str:
     else the newest tag before HEAD. A ref that names no commit fails the test that asked, in one line."""
     from stratatest import git
 
-    ref = pytestconfig.getoption("previous_release") or os.environ.get("STRATATEST_PREVIOUS_RELEASE")
     try:
-        ref = ref or git.previous_release(repo_root)
+        ref = previous_release_ref(pytestconfig, repo_root)
         git.resolve(repo_root, ref)
     except StratatestError as err:
         pytest.fail(str(err), pytrace=False)

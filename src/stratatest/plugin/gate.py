@@ -15,7 +15,7 @@ from stratatest.gate.cache import Digests, Entry, ResultsCache, context_key, def
 from stratatest.gate.decisions import Decisions, Reused
 from stratatest.gate.inputs import INPUTS_MARKER, InputMap
 from stratatest.gate.selection import change, global_inputs, reason
-from stratatest.plugin.options import region, target_spec
+from stratatest.plugin.options import previous_release_ref, region, target_spec
 from stratatest.shared import uses
 
 #: `STRATATEST_REUSE=off` turns the cache off for every run of an environment (a CI job, a test's inner runs).
@@ -127,8 +127,7 @@ def _select(
     catalogue: Catalogue = config.stratatest_catalogue  # type: ignore[attr-defined]
     waivers = config.stratatest_waivers  # type: ignore[attr-defined]
     try:
-        base = git.run_git(root, "merge-base", git.resolve(root, ref), "HEAD").strip()
-        files = git.changed_files(root, ref)
+        base, files = git.changed_files(root, ref)
     except StratatestError as err:
         raise pytest.UsageError(f"--changed-since: {err}") from None
     named = {
@@ -205,14 +204,11 @@ def _context(config: pytest.Config) -> str:
 
 def _previous_release_commit(config: pytest.Config) -> str | None:
     """The commit upgrade tests start from: part of every key, so `--previous-release` can never reuse another's."""
-    import os
-
     from stratatest import git
 
     root = Path(config.stratatest_settings.root)  # type: ignore[attr-defined]
-    ref = config.getoption("previous_release") or os.environ.get("STRATATEST_PREVIOUS_RELEASE")
     try:
-        return git.resolve(root, ref or git.previous_release(root))
+        return git.resolve(root, previous_release_ref(config, root))
     except StratatestError:  # no git, no tag: the upgrade tests say so themselves
         return None
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -10,6 +11,8 @@ from stratatest.errors import StratatestError
 from stratatest.layers import APPLY_HELP, APPLY_LAYERS, APPLY_MARKER, LAYER_HELP, LAYERS, item_layer, wrong_target
 from stratatest.targets import REGISTRY
 from stratatest.targets.spec import REGION, default_spec
+
+PREVIOUS_RELEASE_ENV = "STRATATEST_PREVIOUS_RELEASE"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -57,6 +60,14 @@ def check_region(config: pytest.Config) -> None:
     """A typo in the region would otherwise surface as one provider error per test."""
     if not REGION.match(region(config)):
         raise pytest.UsageError(f"--region {region(config)!r} is not an AWS region name (like us-east-1)")
+
+
+def previous_release_ref(config: pytest.Config, root: Path) -> str:
+    """The git ref upgrade tests start from, as given: `--previous-release`, $STRATATEST_PREVIOUS_RELEASE, else the
+    newest tag before HEAD (StratatestError when the history has none)."""
+    from stratatest import git
+
+    return config.getoption("previous_release") or os.environ.get(PREVIOUS_RELEASE_ENV) or git.previous_release(root)
 
 
 def pytest_configure(config: pytest.Config) -> None:
