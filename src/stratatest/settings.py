@@ -11,6 +11,10 @@ never to the working directory, so `pytest` run from `tests/` finds what `pytest
     tests = ["tests"]                 # what `stratatest run` runs (default: pytest's own testpaths)
     catalogue = "controls/catalogue.yaml"   # optional: controls to assess; none, no control marks
     waivers = "controls/waivers.yaml"       # optional
+    previous-release = "v1.4.0"   # optional: the git ref upgrade tests start from (default: the newest tag)
+
+`previous-release` is for a repository whose clones carry no tags (a CI that fetches one branch): a commit's full
+sha there; `--previous-release` and $STRATATEST_PREVIOUS_RELEASE still come first.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ SOURCES = (("pytest.ini", "stratatest"), ("pyproject.toml", "tool.stratatest"), 
            ("setup.cfg", "stratatest"))  # fmt: skip
 LISTS = {"modules": ("terraform/modules", "terraform"), "charts": ("charts",), "tests": ()}
 FILES = ("catalogue", "waivers")
+REFS = ("previous-release",)
 #: Where a catalogue is looked for when the settings name none.
 DEFAULT_CATALOGUE = Path("controls") / "catalogue.yaml"
 
@@ -42,6 +47,7 @@ class Settings:
     tests: tuple[Path, ...]
     catalogue: Path | None
     waivers: Path | None
+    previous_release: str | None = None  # a git ref, as written
 
     def module(self, name: str) -> Path:
         """A module by name: the first module root holding it, else the path from the root."""
@@ -104,12 +110,13 @@ def read(root: Path, source: Path | None = None) -> Settings:
     """The settings of the repository at `root` (see `locate`); defaults where they name nothing."""
     root = root.resolve()
     source, values = locate(root, source)
-    unknown = sorted(set(values) - set(LISTS) - set(FILES))
+    known = [*LISTS, *FILES, *REFS]
+    unknown = sorted(set(values) - set(known))
     if unknown:
-        near = difflib.get_close_matches(unknown[0], [*LISTS, *FILES], n=1)
+        near = difflib.get_close_matches(unknown[0], known, n=1)
         raise ConfigError(
             f"{source}: unknown stratatest setting {unknown[0]!r}" + (f"; did you mean {near[0]!r}?" if near else ""),
-            hint=f"the settings are {', '.join([*LISTS, *FILES])}",
+            hint=f"the settings are {', '.join(known)}",
         )
     lists = {
         key: tuple(root / p for p in (_strings(source, key, values[key]) if key in values else default))  # type: ignore[arg-type]
@@ -126,9 +133,19 @@ def read(root: Path, source: Path | None = None) -> Settings:
     for key in FILES:
         if files[key] is not None and not files[key].is_file():  # type: ignore[union-attr]
             raise ConfigError(f"{source}: stratatest setting {key!r}: {files[key]} is not a file")
+    refs = {key: _ref(source, key, values[key]) if key in values else None for key in REFS}  # type: ignore[arg-type]
     return Settings(
-        root, source, lists["modules"], lists["charts"], lists["tests"], files["catalogue"], files["waivers"]
-    )
+        root, source, lists["modules"], lists["charts"], lists["tests"], files["catalogue"], files["waivers"],
+        refs["previous-release"],
+    )  # fmt: skip
+
+
+def _ref(path: Path, key: str, value: Any) -> str:
+    """A git ref setting: one word (an ini value arrives split into words)."""
+    words = value if isinstance(value, list) else [value]
+    if len(words) != 1 or not isinstance(words[0], str) or not words[0] or any(c.isspace() for c in words[0]):
+        raise ConfigError(f"{path}: stratatest setting {key!r} is one git ref (a tag, branch or sha), not {value!r}")
+    return words[0]
 
 
 def find(start: Path) -> Settings:

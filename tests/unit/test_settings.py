@@ -37,6 +37,15 @@ def test_ini_section_beside_pytests_own(tmp_path: Path) -> None:
     assert found.modules == (tmp_path / "stacks", tmp_path / "infra")
 
 
+def test_previous_release_as_written_in_either_kind_of_file(tmp_path: Path) -> None:
+    """A clone without tags names the release by a ref; the setting keeps it as written, git resolves it later."""
+    assert settings.read(tmp_path).previous_release is None
+    (tmp_path / "pyproject.toml").write_text('[tool.stratatest]\nprevious-release = "v1.4.0"\n')
+    assert settings.read(tmp_path).previous_release == "v1.4.0"
+    (tmp_path / "pytest.ini").write_text("[pytest]\n\n[stratatest]\nprevious-release = 361d214de7a4\n")
+    assert settings.read(tmp_path, tmp_path / "pytest.ini").previous_release == "361d214de7a4"
+
+
 def test_the_catalogue_is_found_at_the_root_never_from_the_working_directory(tmp_path: Path, monkeypatch) -> None:
     (tmp_path / "controls").mkdir()
     (tmp_path / "controls" / "catalogue.yaml").write_text("version: 1\ncontrols: []\n")
@@ -57,8 +66,22 @@ def test_the_catalogue_is_found_at_the_root_never_from_the_working_directory(tmp
         ('[tool.stratatest]\ncatalogue = "missing.yaml"\n', "missing.yaml is not a file"),
         ("[tool.stratatest\n", "cannot be read"),
         ('[tool]\nstratatest = "x"\n', "[tool.stratatest] must be a table"),
+        ("[tool.stratatest]\nprevious-release = 3\n", "'previous-release' is one git ref (a tag, branch or sha)"),
+        ('[tool.stratatest]\nprevious-release = "v1 v2"\n', "'previous-release' is one git ref"),
+        ('[tool.stratatest]\nprevious-release = ""\n', "'previous-release' is one git ref"),
     ],
-    ids=["typo", "not-a-list", "empty-path", "two-catalogues", "missing-catalogue", "bad-toml", "not-a-table"],
+    ids=[
+        "typo",
+        "not-a-list",
+        "empty-path",
+        "two-catalogues",
+        "missing-catalogue",
+        "bad-toml",
+        "not-a-table",
+        "release-not-text",
+        "release-two-words",
+        "release-empty",
+    ],
 )
 def test_a_mistake_is_one_line_naming_the_file(tmp_path: Path, text: str, message: str) -> None:
     (tmp_path / "pyproject.toml").write_text(text)

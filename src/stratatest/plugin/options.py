@@ -44,7 +44,8 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         "--previous-release",
         default=None,
         help="git ref the upgrade-path tests upgrade from and roll back to (default: $STRATATEST_PREVIOUS_RELEASE, "
-        "else the newest tag before HEAD; a pipeline passes the merge base on a pull request)",
+        "else the previous-release setting, else the newest tag before HEAD; a pipeline passes the merge base on a "
+        "pull request)",
     )
 
 
@@ -63,11 +64,16 @@ def check_region(config: pytest.Config) -> None:
 
 
 def previous_release_ref(config: pytest.Config, root: Path) -> str:
-    """The git ref upgrade tests start from, as given: `--previous-release`, $STRATATEST_PREVIOUS_RELEASE, else the
-    newest tag before HEAD (StratatestError when the history has none)."""
+    """The git ref upgrade tests start from, as given: `--previous-release`, $STRATATEST_PREVIOUS_RELEASE, the
+    `previous-release` setting, else the newest tag before HEAD (StratatestError when the history has none)."""
     from stratatest import git
 
-    return config.getoption("previous_release") or os.environ.get(PREVIOUS_RELEASE_ENV) or git.previous_release(root)
+    return (
+        config.getoption("previous_release")
+        or os.environ.get(PREVIOUS_RELEASE_ENV)
+        or config.stratatest_settings.previous_release  # type: ignore[attr-defined]
+        or git.previous_release(root)
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
