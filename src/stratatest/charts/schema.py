@@ -38,19 +38,24 @@ class Validation:
         return f"{self.manifest.ref}: {self.status}" + (f" — {self.detail}" if self.detail else "")
 
 
-def _crd_models() -> dict[tuple[str, str], type[BaseModel]]:
+#: CRDs validated by cloudcoil's Prometheus Operator models; the module is imported only for an object of these
+#: kinds (its pydantic models take seconds to build, and most runs validate none).
+PROMETHEUS_OPERATOR_KINDS = {
+    ("monitoring.coreos.com/v1", kind) for kind in ("ServiceMonitor", "PrometheusRule", "PodMonitor")
+}
+
+
+def _crd_model(api_version: str, kind: str) -> type[BaseModel] | None:
+    if (api_version, kind) not in PROMETHEUS_OPERATOR_KINDS:
+        return None
     from cloudcoil.models.prometheus_operator import v1
 
-    return {
-        ("monitoring.coreos.com/v1", "ServiceMonitor"): v1.ServiceMonitor,
-        ("monitoring.coreos.com/v1", "PrometheusRule"): v1.PrometheusRule,
-        ("monitoring.coreos.com/v1", "PodMonitor"): v1.PodMonitor,
-    }
+    return getattr(v1, kind)
 
 
 def validate(manifest: Manifest, kubernetes_version: str) -> Validation:
     """One object against its schema; never raises for a bad object, only reports."""
-    model = _crd_models().get((manifest.api_version, manifest.kind))
+    model = _crd_model(manifest.api_version, manifest.kind)
     if model is not None:
         return _validate_crd(manifest, model)
     if (manifest.api_version, manifest.kind) in argo_schema.KINDS:

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import json
 import shlex
-from dataclasses import dataclass
+from collections.abc import Callable
+from functools import cached_property
 from pathlib import Path
 
 import pytest
@@ -42,14 +43,30 @@ BY_DESIGN = {
 }
 
 
-@dataclass(frozen=True)
 class PlanScan:
-    """One environment's Checkov scan of its plan; `results` less the failures an active waiver covers."""
+    """One environment's Checkov scan of its plan, made when a test first reads it: a control the environment
+    skips by design is decided without it. `results` is the scan less the failures an active waiver covers."""
 
-    env: str
-    scan: Scan
-    results: list[CheckResult]
-    command: str  # what reproduces the scan by hand
+    def __init__(self, env: str, scan: Callable[[], tuple[Scan, list[CheckResult], str]]) -> None:
+        self.env = env
+        self._scan = scan
+
+    @cached_property
+    def _made(self) -> tuple[Scan, list[CheckResult], str]:
+        return self._scan()
+
+    @property
+    def scan(self) -> Scan:
+        return self._made[0]
+
+    @property
+    def results(self) -> list[CheckResult]:
+        return self._made[1]
+
+    @property
+    def command(self) -> str:
+        """What reproduces the scan by hand."""
+        return self._made[2]
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
@@ -60,31 +77,37 @@ def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
 
 @pytest.fixture(scope="module", params=ENVS)
 def plan_scan(
-    request: pytest.FixtureRequest, plan_of, tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, pytestconfig: pytest.Config
 ) -> PlanScan:
     """Checkov on the environment's plan, scanned once per run (per plan content) and shared by every worker.
 
     The plan JSON is written where pytest keeps its temporary files, so the command in a failure message can be
-    run again after the suite has removed its own run folder.
+    run again after the suite has removed its own run folder. `plan_of` (and with it the target) is asked for only
+    when a test reads the scan.
     """
     env = request.param
-    root_module = ROOT / "terraform" / "envs" / env
-    plan_json = tmp_path_factory.mktemp(f"plan-{env}") / "plan.json"
-    plan_json.write_text(json.dumps(plan_of(root_module).raw))
-    scan = scan_file(
-        plan_json,
-        [FRAMEWORK],
-        name=f"terraform/envs/{env} (plan)",
-        shared_dir=pytestconfig.stratatest_shared,  # type: ignore[attr-defined]
-        extra_args=[
-            "--repo-root-for-plan-enrichment",
-            str(root_module),
-            *(["--skip-check", ",".join(sorted(BY_DESIGN[env]))] if env in BY_DESIGN else []),
-        ],
-    )
-    catalogue, waivers = pytestconfig.stratatest_catalogue, pytestconfig.stratatest_waivers  # type: ignore[attr-defined]
-    argv = ["checkov", "-f", str(plan_json), "--framework", FRAMEWORK, "--skip-download", *scan.extra_args]
-    return PlanScan(env, scan, unwaived(scan.results, catalogue, waivers), shlex.join(argv))
+
+    def scan() -> tuple[Scan, list[CheckResult], str]:
+        plan_of = request.getfixturevalue("plan_of")
+        root_module = ROOT / "terraform" / "envs" / env
+        plan_json = tmp_path_factory.mktemp(f"plan-{env}") / "plan.json"
+        plan_json.write_text(json.dumps(plan_of(root_module).raw))
+        found = scan_file(
+            plan_json,
+            [FRAMEWORK],
+            name=f"terraform/envs/{env} (plan)",
+            shared_dir=pytestconfig.stratatest_shared,  # type: ignore[attr-defined]
+            extra_args=[
+                "--repo-root-for-plan-enrichment",
+                str(root_module),
+                *(["--skip-check", ",".join(sorted(BY_DESIGN[env]))] if env in BY_DESIGN else []),
+            ],
+        )
+        catalogue, waivers = pytestconfig.stratatest_catalogue, pytestconfig.stratatest_waivers  # type: ignore[attr-defined]
+        argv = ["checkov", "-f", str(plan_json), "--framework", FRAMEWORK, "--skip-download", *found.extra_args]
+        return found, unwaived(found.results, catalogue, waivers), shlex.join(argv)
+
+    return PlanScan(env, scan)
 
 
 def _lines(results: list[CheckResult]) -> str:
@@ -105,13 +128,18 @@ def test_checkov_read_every_planned_resource(plan_scan: PlanScan, plan_of) -> No
 
 def test_control(control_checks: tuple[str, ...], plan_scan: PlanScan) -> None:
     """Some check of the control ran on the environment's plan and none failed unless skipped inline or waived."""
+    by_design = [BY_DESIGN.get(plan_scan.env, {}).get(c) for c in control_checks]
+    designed = f"not assessed in {plan_scan.env}: {'; '.join(dict.fromkeys(r for r in by_design if r))}"
+    if all(by_design):  # Checkov is told not to run any of them here: no need to plan and scan to know that
+        pytest.skip(designed)
     ids = ", ".join(control_checks)
     results = [r for r in plan_scan.results if r.check_id in set(control_checks)]
     if not results:
-        by_design = [BY_DESIGN.get(plan_scan.env, {}).get(c) for c in control_checks]
-        if any(by_design):
-            pytest.skip(f"not assessed in {plan_scan.env}: {'; '.join(r for r in by_design if r)}")
-        pytest.skip(f"not assessed on plan JSON: Checkov runs none of {ids} on {plan_scan.env}'s plan")
+        pytest.skip(
+            designed
+            if any(by_design)
+            else f"not assessed on plan JSON: Checkov runs none of {ids} on {plan_scan.env}'s plan"
+        )
     failed = [r for r in results if r.result is Outcome.FAILED]
     if failed:
         pytest.fail(
