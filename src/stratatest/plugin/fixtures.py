@@ -30,7 +30,7 @@ import pytest
 
 from stratatest.errors import EXIT_ERROR, NotAssessable, StratatestError
 from stratatest.paths import write_atomic
-from stratatest.plugin.options import previous_release_ref, region, target_spec
+from stratatest.plugin.options import previous_release_origin, previous_release_ref, region, target_spec
 from stratatest.plugin.session import activate, check_nothing_left
 
 
@@ -153,15 +153,18 @@ def repo_root(settings: Any) -> Path:
 @pytest.fixture(scope="session")
 def previous_release(pytestconfig: pytest.Config, repo_root: Path) -> str:
     """The git ref (as given) of the release HEAD upgrades from: `--previous-release`, $STRATATEST_PREVIOUS_RELEASE,
-    else the newest tag before HEAD. A ref that names no commit fails the test that asked, in one line."""
+    the `previous-release` setting, else the newest tag before HEAD. A ref that names no commit fails the test that
+    asked, in one line naming where the ref was given."""
     from stratatest import git
 
     try:
         ref = previous_release_ref(pytestconfig, repo_root)
         git.resolve(repo_root, ref)
+        return ref
     except StratatestError as err:
-        pytest.fail(str(err), pytrace=False)
-    return ref
+        origin = previous_release_origin(pytestconfig)
+        said = f"{origin}: {err}" if origin else str(err)
+    pytest.fail(said, pytrace=False)  # outside the except: one line, not the error twice
 
 
 @pytest.fixture(scope="session")

@@ -68,12 +68,26 @@ def previous_release_ref(config: pytest.Config, root: Path) -> str:
     `previous-release` setting, else the newest tag before HEAD (StratatestError when the history has none)."""
     from stratatest import git
 
-    return (
-        config.getoption("previous_release")
-        or os.environ.get(PREVIOUS_RELEASE_ENV)
-        or config.stratatest_settings.previous_release  # type: ignore[attr-defined]
-        or git.previous_release(root)
-    )
+    given = _given_previous_release(config)
+    return given[0] if given else git.previous_release(root)
+
+
+def previous_release_origin(config: pytest.Config) -> str | None:
+    """Where the previous release was named (for an error about it), or None when it is the newest tag."""
+    given = _given_previous_release(config)
+    return given[1] if given else None
+
+
+def _given_previous_release(config: pytest.Config) -> tuple[str, str] | None:
+    settings = config.stratatest_settings  # type: ignore[attr-defined]
+    for ref, origin in (
+        (config.getoption("previous_release"), "--previous-release"),
+        (os.environ.get(PREVIOUS_RELEASE_ENV), f"${PREVIOUS_RELEASE_ENV}"),
+        (settings.previous_release, f"the previous-release setting in {settings.source}"),
+    ):
+        if ref:
+            return ref, origin
+    return None
 
 
 def pytest_configure(config: pytest.Config) -> None:
