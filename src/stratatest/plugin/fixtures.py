@@ -277,12 +277,13 @@ def stateful_types() -> frozenset[str]:
 
 @pytest.fixture(scope="module")
 def upgrade_path(
-    harness: Any, module_path: Callable[[str], Path], previous_release: str, stateful_types: frozenset[str]
+    request: pytest.FixtureRequest, harness: Any, module_path: Callable[[str], Path], stateful_types: frozenset[str]
 ) -> Iterator[Callable[..., Any]]:
     """`upgrade_path("state-backend", **vars)` → an `upgrade.Upgrade`: the previous release applied, HEAD planned and
     applied on its state, the release applied back on HEAD's; `.assert_keeps_state()`, `.assert_rolls_back()`.
 
-    `release=` another ref than `--previous-release`; `previous_variables=` the release's variables when they differ
+    `release=` another ref than `--previous-release` (then the default release is never looked for: a repository
+    without tags can still name one); `previous_variables=` the release's variables when they differ
     from HEAD's; `backend=` as for `stacks`. Everything is destroyed at module teardown, whatever happens. A module the
     release did not have has no upgrade path: skipped, not assessed, with that reason.
     """
@@ -303,7 +304,7 @@ def upgrade_path(
             upgrade = UpgradePath(
                 harness,
                 path,
-                release or previous_release,
+                release or request.getfixturevalue("previous_release"),
                 variables,
                 previous_variables=previous_variables,
                 backend=backend,
