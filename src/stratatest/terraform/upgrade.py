@@ -27,6 +27,7 @@ from stratatest import git
 from stratatest.errors import ConfigError, NotAssessable, StratatestError, TerraformFailed
 from stratatest.paths import display_path
 from stratatest.shared import once_per_run
+from stratatest.targets.services import services_for
 from stratatest.terraform.harness import Harness
 from stratatest.terraform.plan import Plan
 from stratatest.terraform.stack import Stack
@@ -221,11 +222,17 @@ class UpgradePath:
         return Upgrade(self, upgrade, rollback, again)
 
     def _step(self, module: Path, variables: dict[str, Any], what: str) -> Step:
-        """Move the stack to `module`'s tree, plan, and apply exactly that plan (when it changes anything)."""
+        """Move the stack to `module`'s tree, plan, and apply exactly that plan (when it changes anything).
+
+        HEAD's plan is checked against what the target serves, as the release's was before its apply: a service
+        HEAD adds that the target lacks makes the path not assessable there, never a failed upgrade."""
         plan = None
         try:
             self.stack.move_to(module, variables)
             plan = self.stack.workspace.pending_changes()
+            reason = self.stack.harness.target.unsupported(services_for(plan.resource_types)) if plan is not None else None
+            if reason:
+                raise NotAssessable(f"{display_path(self.module)} at HEAD: {reason}")
             if plan is not None:
                 self.stack.apply_planned(what)
         except TerraformFailed as err:

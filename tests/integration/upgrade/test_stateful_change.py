@@ -31,6 +31,8 @@ CHANGE = (
     ('variable "name" {', 'variable "retention_in_days" {\n  type    = number\n  default = 7\n}\n\nvariable "name" {'),
 )
 
+GROWS = '\nresource "aws_sqs_queue" "jobs" {\n  name = "${var.name}-jobs"\n}\n'
+
 
 def _git(root: Path, *args: str) -> None:
     run_git(root, "-c", "user.name=stratatest", "-c", "user.email=stratatest@example.invalid", *args)
@@ -38,10 +40,12 @@ def _git(root: Path, *args: str) -> None:
 
 @pytest.fixture(scope="module")
 def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The scratch repository: `v1` (release/ and broken/), then HEAD (the change, and a module new since v1)."""
+    """The scratch repository: `v1` (release/ as stateful/ and grows/, and broken/), then HEAD (the change, a queue
+    added to grows/, and a module new since v1)."""
     root = tmp_path_factory.mktemp("scratch-repo")
     shutil.copytree(HERE / "release", root / "terraform" / "stateful")
     shutil.copytree(HERE / "broken", root / "terraform" / "broken")
+    shutil.copytree(HERE / "release", root / "terraform" / "grows")
     _git(root, "init", "--quiet")
     _git(root, "add", ".")
     _git(root, "commit", "--quiet", "--no-gpg-sign", "-m", "release")
@@ -53,6 +57,8 @@ def repo(tmp_path_factory: pytest.TempPathFactory) -> Path:
         text = text.replace(before, after)
     main.write_text(text)
     shutil.copytree(HERE / "release", root / "terraform" / "new-module")
+    with (root / "terraform" / "grows" / "main.tf").open("a") as grows:  # HEAD adds a service: a queue
+        grows.write(GROWS)
     _git(root, "add", ".")
     _git(root, "commit", "--quiet", "--no-gpg-sign", "-m", "a careless change")
     return root / "terraform"
@@ -138,3 +144,14 @@ def test_variables_the_release_lacks_are_refused_before_anything_is_applied(harn
         failure.value
     )
     assert "previous_variables=" in str(failure.value.hint)
+
+
+def test_a_service_head_adds_that_the_target_lacks_is_not_assessed(harness, repo: Path, aws, unique_name, monkeypatch):
+    """On a target that serves the release's services but not HEAD's new one, the upgrade is not assessable there:
+    said before HEAD applies anything, and the release's stack is still destroyed."""
+    monkeypatch.setattr(harness.target, "services", lambda: frozenset({"s3", "kms", "logs"}))
+    name = unique_name("grows")
+    with UpgradePath(harness, repo / "grows", "v1", {"name": name}) as path, pytest.raises(NotAssessable) as refused:
+        path.run()
+    assert str(refused.value).endswith(f"terraform/grows at HEAD: {harness.target.name} does not serve sqs")
+    assert path.stack.destroyed and not aws.s3_bucket(name).exists
