@@ -230,7 +230,8 @@ class UpgradePath:
         try:
             self.stack.move_to(module, variables)
             plan = self.stack.workspace.pending_changes()
-            reason = self.stack.harness.target.unsupported(services_for(plan.resource_types)) if plan is not None else None
+            target = self.stack.harness.target
+            reason = target.unsupported(services_for(plan.resource_types)) if plan is not None else None
             if reason:
                 raise NotAssessable(f"{display_path(self.module)} at HEAD: {reason}")
             if plan is not None:
